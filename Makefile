@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make demo` (the whole pipeline on embedded defaults) and
+# `make test` (every test). Both install what they need on first use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MAICRO := $(VENV)/bin/maicro
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup demo stop test test-unit lock clean help
+
+help:
+	@echo "make demo   - run the pipeline on the embedded defaults (Ctrl-C or 'make stop' to stop)"
+	@echo "make test   - run every test"
+	@echo "make setup  - create .venv from requirements.lock and write .env (done by demo/test)"
+	@echo "make stop   - stop everything 'make demo' started"
+	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml scripts/setup.sh
+	@bash scripts/setup.sh
+	@touch $(STAMP)
+
+demo: setup
+	@bash scripts/demo.sh
+
+stop: setup
+	@$(MAICRO) clickhouse down
+
+test: setup
+	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-unit: setup
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lock:
+	@uv pip compile pyproject.toml --extra test -p 3.11 -o requirements.lock
+
+clean: stop
+	rm -rf .maicro

@@ -1,0 +1,28 @@
+"""The environment Airflow runs with on one machine (tests, `make demo`): one definition.
+
+SQLite metadata under the state dir, DAGs from the checkout's dags/, no examples, modest
+parallelism for 2 cores, no cosmos telemetry (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maicro import settings
+
+
+def airflow_environment(home: Path | None = None) -> dict[str, str]:
+    root = settings.project_root()
+    home = Path(home or settings.state_dir() / "airflow")
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+    }

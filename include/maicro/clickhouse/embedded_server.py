@@ -1,0 +1,33 @@
+"""The process that is one embedded ClickHouse server (run as `python -m maicro.clickhouse.embedded_server DIR`).
+
+chdb's LocalServer becomes a network server when a config.xml in the current directory sets
+listen_host and ports and the statement list starts the listeners (DESIGN §5). The server lives
+as long as that statement list runs, so it ends with a query that never returns. SIGTERM ends
+the process; the data directory survives any kind of stop.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Sleeps one second per row, one row per block, forever: keeps the listeners up at ~0% CPU.
+KEEP_ALIVE = "SELECT sleepEachRow(1) FROM system.numbers SETTINGS max_block_size = 1"
+
+
+def main(server_dir: str) -> int:
+    os.chdir(server_dir)  # config.xml is read from the current directory
+    import chdb._chdb as chdb_core
+
+    result = chdb_core.query(
+        f"SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP; {KEEP_ALIVE}",
+        "TabSeparated",
+        path=os.path.join(server_dir, "data"),
+    )
+    # Only reached when the server could not start (bad config, port taken): say why.
+    print(f"embedded ClickHouse stopped: {result}", file=sys.stderr, flush=True)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,61 @@
+"""Run real Airflow commands (`airflow dags test`, DagBag) against the checkout's dags/.
+
+`airflow_env` (tests/dags/conftest.py) migrates a throwaway SQLite metadata DB once per session
+and records the environment here, so `run_dag_test` can be called from any DAG test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+_SESSION_ENV: dict[str, str] = {}
+
+
+def set_session_env(env: dict[str, str]) -> None:
+    _SESSION_ENV.clear()
+    _SESSION_ENV.update(env)
+
+
+def session_env() -> dict[str, str]:
+    if not _SESSION_ENV:
+        raise RuntimeError("request the `airflow_env` fixture before running Airflow commands")
+    return dict(_SESSION_ENV)
+
+
+def run_dag_test(dag_id: str, logical_date: str | None = None,
+                 extra_env: dict[str, str] | None = None, timeout: float = 600,
+                 ) -> subprocess.CompletedProcess:
+    """`airflow dags test DAG_ID [DATE]` as a subprocess; returns the completed process."""
+    args = [AIRFLOW, "dags", "test", dag_id] + ([logical_date] if logical_date else [])
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          env={**session_env(), **(extra_env or {})})
+
+
+def dagbag_summary() -> dict:
+    """Import errors and per-DAG shape, read by a real DagBag in a subprocess."""
+    code = r"""
+import json
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(include_examples=False)
+out = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+for dag_id, dag in bag.dags.items():
+    out["dags"][dag_id] = {
+        "fileloc": dag.fileloc, "tags": sorted(dag.tags or []), "owner": dag.owner,
+        "doc_md": bool(dag.doc_md), "tasks": [t.task_id for t in dag.tasks],
+        "retries": {t.task_id: t.retries for t in dag.tasks},
+        "outlets": {t.task_id: [getattr(o, "uri", str(o)) for o in (t.outlets or [])] for t in dag.tasks},
+        "schedule": str(dag.timetable.summary), "timetable": type(dag.timetable).__name__,
+    }
+print("DAGBAG_JSON=" + json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=session_env(), timeout=300)
+    for line in result.stdout.splitlines():
+        if line.startswith("DAGBAG_JSON="):
+            return json.loads(line.split("=", 1)[1])
+    raise AssertionError(f"DagBag failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")

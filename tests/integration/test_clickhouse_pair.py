@@ -1,0 +1,114 @@
+"""The embedded ClickHouse pair through the CLI a user runs: up, status, migrate, down, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from maicro.clickhouse import embedded, migrations
+from maicro.clickhouse.status import EXPECTED_DATABASES
+from tests.conftest import run_maicro
+
+
+def test_status_shows_both_servers_healthy_with_all_databases(clickhouse_pair):
+    result = run_maicro("clickhouse", "status")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split()[:2] for line in lines] == [["local", "embedded"], ["cloud", "embedded"]]
+    for line, name in zip(lines, ("local", "cloud")):
+        url = clickhouse_pair.endpoint(name).http_url
+        assert url in line and "healthy" in line and "schema ok" in line
+        for database in EXPECTED_DATABASES:
+            assert database in line
+
+
+def test_up_is_idempotent_and_says_so(clickhouse_pair):
+    pids = {name: embedded.read_state(name).pid for name in ("local", "cloud")}
+    result = run_maicro("clickhouse", "up")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("already running") == 2
+    assert "schema up to date" in result.stdout
+    assert {name: embedded.read_state(name).pid for name in ("local", "cloud")} == pids
+
+
+def _schema(client) -> dict[str, str]:
+    rows = client.query(
+        "SELECT database || '.' || name, create_table_query FROM system.tables "
+        "WHERE database IN ('hyperliquid','maicro_logs','maicro_monitors','binance','analytics','maicro_meta')"
+    ).result_rows
+    return dict(rows)
+
+
+def test_migrating_twice_changes_nothing(clickhouse_pair):
+    for server in ("local", "cloud"):
+        client = clickhouse_pair.client(server)
+        before = _schema(client)
+        recorded = client.query("SELECT version, checksum FROM maicro_meta.schema_migrations FINAL "
+                                "ORDER BY version").result_rows
+        assert [v for v, _ in recorded] == [m.version for m in migrations.available()]
+        assert migrations.migrate(server, log=lambda *_: None) == []
+        assert run_maicro("clickhouse", "migrate", "--server", server).returncode == 0
+        assert _schema(client) == before
+        assert client.query("SELECT count() FROM maicro_meta.schema_migrations").result_rows[0][0] \
+            == len(recorded)
+
+
+def test_edited_migration_is_refused(clickhouse_pair, monkeypatch):
+    original = migrations.available
+
+    def edited():
+        found = original()
+        first = found[0]
+        return [migrations.Migration(first.version, first.name, first.sql + "\n-- edited"), *found[1:]]
+
+    monkeypatch.setattr(migrations, "available", edited)
+    with pytest.raises(Exception, match="edited after it was applied"):
+        migrations.migrate("local", log=lambda *_: None)
+
+
+def test_raw_tables_never_show_a_record_twice(fresh_clickhouse):
+    client = fresh_clickhouse.client("local", "ingest")
+    row = ["0x" + "ab" * 20, 1_700_000_000_000, "BTC", 7, 50000.0, 0.1, "B", 0.0, "Open Long", 0.0,
+           "0xhash", 11, True, 1.25, "USDC"]
+    columns = ["account", "time", "coin", "tid", "px", "sz", "side", "start_position", "dir",
+               "closed_pnl", "hash", "oid", "crossed", "fee", "fee_token"]
+    from datetime import datetime, timezone
+
+    row[1] = datetime.fromtimestamp(row[1] / 1000, tz=timezone.utc)
+    client.insert("hyperliquid.fills", [row], column_names=columns)
+    client.insert("hyperliquid.fills", [row], column_names=columns)  # a re-run of the same window
+    assert client.query("SELECT count() FROM hyperliquid.fills FINAL").result_rows[0][0] == 1
+
+
+def test_sigkilled_server_restarts_with_its_data(clickhouse_pair):
+    """A separate server, so the session pair is not disturbed."""
+    name = "crashy"
+    state = embedded.up(name, grants_of="local", log=lambda *_: None)
+    try:
+        from maicro.clickhouse.client import connect
+        from maicro.clickhouse.endpoints import Endpoint
+
+        def client():
+            s = embedded.read_state(name)
+            return connect(name, "admin", endpoint=Endpoint(name, "embedded", s.host, s.http_port, s.tcp_port))
+
+        c = client()
+        c.command("CREATE DATABASE IF NOT EXISTS hyperliquid")
+        c.command("CREATE TABLE hyperliquid.kept (n UInt64) ENGINE = MergeTree ORDER BY n")
+        c.command("INSERT INTO hyperliquid.kept SELECT number FROM numbers(1000)")
+        os.kill(state.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while embedded.is_running(name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not embedded.is_running(name)
+        restarted = embedded.up(name, grants_of="local", log=lambda *_: None)
+        assert restarted.pid != state.pid
+        assert client().query("SELECT count(), sum(n) FROM hyperliquid.kept").result_rows[0] == (1000, 499500)
+    finally:
+        assert embedded.down(name, log=lambda *_: None)
+    # `down` leaves no process behind
+    assert not embedded._pid_alive(restarted.pid)
+    assert embedded.read_state(name) is None
