@@ -41,7 +41,7 @@ def dagbag_summary() -> dict:
     code = r"""
 import json
 from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(include_examples=False)
+bag = DagBag()
 out = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
 for dag_id, dag in bag.dags.items():
     out["dags"][dag_id] = {
@@ -49,7 +49,7 @@ for dag_id, dag in bag.dags.items():
         "doc_md": bool(dag.doc_md), "tasks": [t.task_id for t in dag.tasks],
         "retries": {t.task_id: t.retries for t in dag.tasks},
         "outlets": {t.task_id: [getattr(o, "uri", str(o)) for o in (t.outlets or [])] for t in dag.tasks},
-        "schedule": str(dag.timetable.summary), "timetable": type(dag.timetable).__name__,
+        "schedule": str(getattr(dag.timetable, "summary", "") or getattr(dag.timetable, "description", "")), "timetable": type(dag.timetable).__name__,
     }
 print("DAGBAG_JSON=" + json.dumps(out))
 """
