@@ -24,4 +24,4 @@ echo "setup: installing the locked dependencies (requirements.lock)"
 "${UV[@]}" pip sync --quiet --python .venv/bin/python requirements.lock
 "${UV[@]}" pip install --quiet --python .venv/bin/python --no-deps -e .
 .venv/bin/python -m maicro.envfile
-echo "setup: done ($(.venv/bin/python --version), $(.venv/bin/pip --version 2>/dev/null | cut -d' ' -f1-2 || true))"
+echo "setup: done ($(.venv/bin/python --version))"
