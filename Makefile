@@ -35,7 +35,7 @@ test-unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 lock:
-	@uv pip compile pyproject.toml --extra test -p 3.11 -o requirements.lock
+	@uv pip compile pyproject.toml --all-extras -p 3.11 -o requirements.lock
 
 clean: stop
 	rm -rf .maicro

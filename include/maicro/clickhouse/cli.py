@@ -24,6 +24,10 @@ def register(subparsers) -> None:
     sql = commands.add_parser("users-sql", help="print CREATE USER/GRANT SQL for a real server")
     sql.add_argument("--server", choices=SERVERS, required=True)
     sql.set_defaults(func=lambda args: print(users.render_users_sql(args.server), end="") or 0)
+    apply = commands.add_parser("users-apply",
+                                help="create the service users on a real server as maicro_admin")
+    apply.add_argument("--server", choices=SERVERS, required=True)
+    apply.set_defaults(func=lambda args: users.apply_users(args.server) or 0)
 
 
 def _servers(args: argparse.Namespace) -> list[str]:
