@@ -15,6 +15,7 @@ from maicro.errors import MaicroError
 COMMAND_MODULES = (
     "maicro.clickhouse.cli",
     "maicro.hyperliquid.simulator.cli",
+    "maicro.replication.cli",
 )
 
 

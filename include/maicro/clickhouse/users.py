@@ -40,12 +40,20 @@ GRANTS: dict[str, dict[str, list[str]]] = {
         "cloud": [],
     },
     "replicator": {
-        # Reads the local raw databases and pushes them server-to-server (remote()).
-        "local": _on_raw("SELECT") + ["GRANT REMOTE, CREATE TEMPORARY TABLE ON *.*"],
-        # Creates, alters (schema drift, repairs) and fills the cloud copies, and keeps its
-        # watermarks in the cloud's own bookkeeping database.
-        "cloud": _on_raw("SELECT, INSERT, CREATE TABLE, ALTER, OPTIMIZE, TRUNCATE")
-        + [f"GRANT SELECT, INSERT, CREATE TABLE, ALTER ON {META_DATABASE}.*", TABLE_ENGINES],
+        # Reads the local raw databases and pushes them server-to-server (remote()); reads
+        # system.parts to see which partitions changed; records its own runs and verifications
+        # locally (they reach the cloud with the next sync, even after a cloud outage).
+        "local": _on_raw("SELECT") + [
+            "GRANT REMOTE, CREATE TEMPORARY TABLE ON *.*", "GRANT SELECT ON system.parts",
+            "GRANT INSERT ON maicro_monitors.replication_runs",
+            "GRANT INSERT ON maicro_monitors.verification_results"],
+        # Creates (databases and tables a new producer added), alters (schema drift), replaces
+        # partitions of the cloud copies, and keeps its watermarks and per-run staging tables in
+        # the cloud's own bookkeeping database.
+        "cloud": _on_raw("SELECT, INSERT, CREATE DATABASE, CREATE TABLE, ALTER, OPTIMIZE, TRUNCATE")
+        + [f"GRANT SELECT, INSERT, CREATE DATABASE, CREATE TABLE, ALTER, TRUNCATE, DROP TABLE "
+           f"ON {META_DATABASE}.*", f"GRANT SYSTEM MERGES ON {META_DATABASE}.*",
+           "GRANT SELECT ON system.parts", TABLE_ENGINES],
     },
     "transform": {
         # dbt: reads the replicated raw data, owns the analytics database.
@@ -53,7 +61,9 @@ GRANTS: dict[str, dict[str, list[str]]] = {
         "cloud": _on_raw("SELECT")
         + [f"GRANT SELECT, INSERT, ALTER, CREATE DATABASE, CREATE TABLE, CREATE VIEW, DROP TABLE, "
            f"DROP VIEW, TRUNCATE, OPTIMIZE, SHOW ON {ANALYTICS_DATABASE}.*",
-           "GRANT CREATE TEMPORARY TABLE ON *.*", TABLE_ENGINES],
+           "GRANT CREATE TEMPORARY TABLE ON *.*", TABLE_ENGINES,
+           # dbt-clickhouse's insert_overwrite incrementals list the new data's partitions.
+           "GRANT SELECT ON system.parts"],
     },
     "reader": {
         # Dashboard and reports: the marts and the pipeline's health, nothing raw.
