@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "maicro.clickhouse.cli",
     "maicro.hyperliquid.simulator.cli",
     "maicro.replication.cli",
+    "maicro.ingest.cli",
 )
 
 
