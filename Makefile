@@ -16,17 +16,26 @@ help:
 	@echo "make stop   - stop everything 'make demo' started"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 
-setup: $(STAMP)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := dbt_project/dbt_project.yml $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
+
+setup: $(STAMP) $(MANIFEST)
+
+# The dbt manifest the transform_analytics DAG renders from (cosmos LoadMode.DBT_MANIFEST); rebuilt
+# whenever a model, macro or test changes. Needs no database.
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	@echo "setup: building the dbt manifest"
+	@$(PY) -c "from maicro.transform.runner import build_manifest; build_manifest()"
 
 $(STAMP): requirements.lock pyproject.toml scripts/setup.sh
 	@bash scripts/setup.sh
 	@touch $(STAMP)
 
 demo: setup
-	@bash scripts/demo.sh
+	@$(MAICRO) demo
 
 stop: setup
-	@$(MAICRO) clickhouse down
+	@$(MAICRO) stop
 
 test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ if [ ! -x .venv/bin/python ]; then
   "${UV[@]}" venv --quiet --python "$(command -v "$PYTHON")" .venv
 fi
 echo "setup: installing the locked dependencies (requirements.lock)"
-"${UV[@]}" pip sync --quiet --python .venv/bin/python requirements.lock
+"${UV[@]}" pip sync --quiet --compile-bytecode --python .venv/bin/python requirements.lock
 "${UV[@]}" pip install --quiet --python .venv/bin/python --no-deps -e .
 .venv/bin/python -m maicro.envfile
 echo "setup: done ($(.venv/bin/python --version))"

@@ -1,0 +1,174 @@
+"""Benchmark of the analytics build: one simulated year, two accounts, ten coins.
+
+Data: the simulator's own model (bulk `records()`, no HTTP) through ingestion's parsers into the
+cloud raw tables of a throwaway embedded ClickHouse pair: >= 500k fills, 5-minute account and
+position snapshots, hourly funding, 1m candles, target sets every 4 hours.
+
+Figures printed (targets in brackets):
+  * full build (`dbt build --full-refresh`, models only) over 364 days       [< 60 s]
+  * incremental build after loading one more day                             [< 10 s]
+  * tracking error (positions vs targets + daily TE) in ClickHouse (the two models' execution
+    time in dbt's run_results) vs the same computation in pandas on the same data, in this run
+    (ratio)                                                                  [>= 10x]
+
+Usage: .venv/bin/python bench/analytics_bench.py [--days 365] [--fills-per-day 820]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ORIGIN = 1_735_689_600_000  # 2025-01-01 00:00 UTC
+DAY_MS = 86_400_000
+SNAPSHOT_MS = 300_000
+COINS = ("BTC", "ETH", "SOL", "HYPE", "AVAX", "DOGE", "XRP", "LINK", "ARB", "SUI")
+
+
+def start_pair(state: Path) -> None:
+    os.environ.update({
+        "MAICRO_ENV_FILE": str(state / "none.env"), "MAICRO_STATE_DIR": str(state),
+        "MAICRO_LOCAL_HTTP_PORT": "0", "MAICRO_LOCAL_TCP_PORT": "0",
+        "MAICRO_CLOUD_HTTP_PORT": "0", "MAICRO_CLOUD_TCP_PORT": "0",
+    })
+    os.environ.pop("MAICRO_LOCAL_CLICKHOUSE_URL", None)
+    os.environ.pop("MAICRO_CLOUD_CLICKHOUSE_URL", None)
+    for role in ("admin", "ingest", "replicator", "transform", "reader"):
+        os.environ[f"MAICRO_{role.upper()}_PASSWORD"] = secrets.token_urlsafe(12)
+    from maicro.clickhouse import embedded, migrations
+
+    for name in ("local", "cloud"):
+        embedded.up(name, log=lambda *_: None)
+    for name in ("local", "cloud"):
+        migrations.migrate(name, log=lambda *_: None)
+
+
+def stop_pair() -> None:
+    from maicro.clickhouse import embedded
+
+    for name in ("local", "cloud"):
+        embedded.down(name, log=lambda *_: None)
+
+
+def load(sim, client, start_day: int, end_day: int, *, as_if_live: bool) -> dict:
+    """Days [start_day, end_day); `as_if_live` stamps ingested_at = record time + 1 min, so the
+    history looks ingested over the year (not all within the incremental lookback)."""
+    from maicro.transform import sim_load
+
+    start, end = ORIGIN + start_day * DAY_MS, ORIGIN + end_day * DAY_MS
+    counts = sim_load.load_history(sim, client, start, end, as_if_live=as_if_live)
+    times = list(range(start + SNAPSHOT_MS, end + 1, SNAPSHOT_MS))
+    for begin in range(0, len(times), 20_000):
+        for table, n in sim_load.load_snapshots(sim, client, times[begin:begin + 20_000],
+                                                as_if_live=as_if_live).items():
+            counts[table] = counts.get(table, 0) + n
+    return counts
+
+
+def dbt_seconds(models: tuple[str, ...]) -> float:
+    from maicro.transform.dbt_env import project_dir
+
+    results = json.loads((project_dir() / "target" / "run_results.json").read_text())["results"]
+    return sum(r["execution_time"] for r in results
+               if r["unique_id"].split(".")[-1] in models)
+
+
+def pandas_tracking_error(client):
+    """fct_positions_vs_targets + the weight-based part of fct_tracking_error_daily in pandas
+    (inputs fetched first, not timed: the same deduplicated raw data the models read)."""
+    import pandas as pd
+
+    fetch_started = time.perf_counter()
+    snaps = client.query_df("SELECT account, snapshot_at, account_value FROM hyperliquid.account_snapshots FINAL")
+    pos = client.query_df("SELECT account, snapshot_at, coin, szi, mark_px FROM hyperliquid.position_snapshots FINAL WHERE szi != 0")
+    targets = client.query_df("SELECT strategy, ts, coin, target_weight FROM maicro_logs.target_weights FINAL")
+    strategies = client.query_df("SELECT account, strategy FROM maicro_logs.account_strategies FINAL")
+    started = time.perf_counter()
+    fetch = started - fetch_started
+    snaps = snaps.merge(strategies, on="account").sort_values("snapshot_at")
+    sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
+    matched = pd.merge_asof(snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy")
+    targeted = matched.merge(targets, on=["strategy", "ts"])[["account", "snapshot_at", "coin", "target_weight"]]
+    held = pos.assign(actual_notional=pos["szi"] * pos["mark_px"])
+    both = held.merge(targeted, on=["account", "snapshot_at", "coin"], how="outer")
+    both = both.merge(matched[["account", "snapshot_at", "account_value", "strategy"]],
+                      on=["account", "snapshot_at"])
+    both["target_weight"] = both["target_weight"].fillna(0.0)
+    both["actual_weight"] = both["actual_notional"].fillna(0.0) / both["account_value"]
+    both["diff"] = both["target_weight"] - both["actual_weight"]
+    both["abs"] = both["diff"].abs()
+    both["sq"] = both["diff"] ** 2
+    per_snap = both.groupby(["strategy", "account", "snapshot_at"]).agg(
+        l1=("abs", "sum"), ms=("sq", "mean"), mx=("abs", "max")).reset_index()
+    per_snap["rms"] = per_snap["ms"] ** 0.5
+    per_snap["day"] = per_snap["snapshot_at"].dt.date
+    daily = per_snap.groupby(["strategy", "account", "day"]).agg(
+        te_l1=("l1", "mean"), te_rms=("rms", "mean"), max_abs=("mx", "max")).reset_index()
+    return time.perf_counter() - started, fetch, len(both), daily
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--fills-per-day", type=float, default=820.0)
+    args = parser.parse_args()
+
+    from maicro.hyperliquid.simulator import SimConfig, Simulator
+    from maicro.clickhouse.client import connect
+    from maicro.transform import runner
+
+    with tempfile.TemporaryDirectory(prefix="maicro-bench-") as tmp:
+        start_pair(Path(tmp))
+        try:
+            client = connect("cloud", "admin")
+            sim = Simulator(SimConfig(seed=2025, start_ms=ORIGIN, now_ms=ORIGIN + args.days * DAY_MS,
+                                      coins=COINS, fills_per_day=args.fills_per_day))
+            t0 = time.perf_counter()
+            counts = load(sim, client, 0, args.days - 1, as_if_live=True)
+            print(f"loaded {args.days - 1} days in {time.perf_counter() - t0:.0f} s: "
+                  + ", ".join(f"{k.split('.')[-1]}={v:,}" for k, v in counts.items()), flush=True)
+
+            t0 = time.perf_counter()
+            runner.build(full_refresh=True, models_only=True)
+            full = time.perf_counter() - t0
+            full_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
+
+            # the new day is ingested "now", like a real incremental run
+            load(sim, client, args.days - 1, args.days, as_if_live=False)
+            t0 = time.perf_counter()
+            runner.build(models_only=True)
+            incremental = time.perf_counter() - t0
+            inc_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
+
+            te_models = ("fct_positions_vs_targets", "fct_tracking_error_daily")
+            runner.build(full_refresh=True, models_only=True, select=list(te_models))
+            clickhouse_te = dbt_seconds(te_models)
+            pandas_te, pandas_fetch, n_rows, daily = pandas_tracking_error(client)
+            mart = client.query_df("SELECT strategy, account, day, te_l1 FROM analytics.fct_tracking_error_daily WHERE te_l1 IS NOT NULL")
+            mart["day"] = mart["day"].astype("datetime64[ns]").dt.date
+            check = daily.merge(mart, on=["strategy", "account", "day"], suffixes=("_pandas", ""))
+            worst = (check["te_l1_pandas"] - check["te_l1"]).abs().max()
+            n_fills = client.query("SELECT count() FROM hyperliquid.fills FINAL").result_rows[0][0]
+            print(f"fills: {n_fills:,}; positions-vs-targets rows: {n_rows:,}")
+            print(f"full build (models only, --full-refresh): {full:.1f} s wall, dbt {full_exec:.1f} s  [target < 60 s]")
+            print(f"incremental build, one new day:           {incremental:.1f} s wall, dbt {inc_exec:.1f} s  [target < 10 s]")
+            print(f"tracking error: ClickHouse (the two models in dbt) {clickhouse_te:.2f} s vs pandas "
+                  f"compute only {pandas_te:.2f} s -> {pandas_te / clickhouse_te:.1f}x; pandas incl. "
+                  f"reading its inputs from ClickHouse {pandas_te + pandas_fetch:.2f} s -> "
+                  f"{(pandas_te + pandas_fetch) / clickhouse_te:.1f}x  [target >= 10x]; "
+                  f"max |te_l1 diff| {worst:.2e}")
+            client.close()
+        finally:
+            stop_pair()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,6 @@
+{{ config(engine='MergeTree()', order_by='(strategy, targeted_at)') }}
+-- One row per target set (strategy, ts): a set is valid from its ts until the next one, and the
+-- coins it does not name have target weight 0.
+select strategy, targeted_at, toUInt32(count()) as n_coins, max(ingested_at) as max_ingested_at
+from {{ ref('stg_maicro_logs__target_weights') }}
+group by strategy, targeted_at

@@ -1,0 +1,100 @@
+{{ config(engine='MergeTree()', order_by='(strategy, account, day)') }}
+-- Tracking error per (strategy, account, day).
+-- Weight-based (NULL on days without snapshots): per snapshot, over the union of coins,
+-- L1 = Σ|w_t - w_a|, ½L1, RMS = sqrt(mean((w_t - w_a)²)); te_l1/te_half_l1/te_rms are the means
+-- over the day's snapshots; max_abs_diff is the largest |w_t - w_a| of the day and
+-- max_abs_diff_coin its coin; n_coins the distinct coins compared that day.
+-- Return-based: r_actual = fct_account_daily.daily_return; r_target = Σ w_target(as of the
+-- start of the day) * r_coin(day), r_coin the close-to-close return of the last 1m candle;
+-- te_ann_Nd = stddev_samp(r_actual - r_target) over the day and the N-1 days before × √365,
+-- NULL with fewer than 2 days with both returns.
+with per_snapshot as (
+    select
+        strategy, account, day, snapshot_at,
+        sum(abs(weight_diff)) as l1,
+        sqrt(avg(weight_diff * weight_diff)) as rms,
+        max(abs(weight_diff)) as max_abs,
+        argMax(coin, abs(weight_diff)) as max_coin
+    from {{ ref('fct_positions_vs_targets') }}
+    group by strategy, account, day, snapshot_at
+),
+coins_per_day as (
+    select strategy, account, day, toUInt32(uniqExact(coin)) as n_coins
+    from {{ ref('fct_positions_vs_targets') }}
+    group by strategy, account, day
+),
+weights_daily as (
+    select
+        strategy, account, day,
+        avg(l1) as te_l1,
+        avg(l1) / 2 as te_half_l1,
+        avg(rms) as te_rms,
+        max(max_abs) as max_abs_diff,
+        argMax(max_coin, max_abs) as max_abs_diff_coin,
+        toUInt32(count()) as n_snapshots
+    from per_snapshot
+    group by strategy, account, day
+),
+account_days as (
+    select s.strategy as strategy, a.account as account, a.day as day, a.daily_return as daily_return
+    from {{ ref('fct_account_daily') }} as a
+    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
+),
+day_sets as (
+    select ad.strategy as strategy, ad.account as account, ad.day as day,
+           sets.targeted_at as target_set_at
+    from (select *, toDateTime64(day, 3, 'UTC') as day_start from account_days) as ad
+    asof inner join {{ ref('int_target_sets_listed') }} as sets
+        on ad.strategy = sets.strategy and ad.day_start >= sets.targeted_at
+),
+target_returns as (
+    select ds.strategy as strategy, ds.account as account, ds.day as day,
+           sum(t.target_weight * ifNull(r.coin_return, 0.)) as r_target,
+           countIf(r.coin_return is null and t.target_weight != 0) as n_missing_returns
+    from day_sets as ds
+    inner join {{ ref('stg_maicro_logs__target_weights') }} as t
+        on ds.strategy = t.strategy and ds.target_set_at = t.targeted_at
+    left join {{ ref('int_coin_returns_daily') }} as r on t.coin = r.coin and ds.day = r.day
+    group by ds.strategy, ds.account, ds.day
+),
+active as (
+    select
+        ad.strategy as strategy, ad.account as account, ad.day as day,
+        ad.daily_return as r_actual,
+        if(tr.day = ad.day and tr.n_missing_returns = 0, toNullable(tr.r_target), null) as r_target,
+        ad.daily_return - if(tr.day = ad.day and tr.n_missing_returns = 0, toNullable(tr.r_target), null) as active_return
+    from account_days as ad
+    left join target_returns as tr
+        on ad.strategy = tr.strategy and ad.account = tr.account and ad.day = tr.day
+),
+windowed as (
+    select
+        *,
+        count(active_return) over w7 as n_7d,
+        stddevSamp(active_return) over w7 as sd_7d,
+        count(active_return) over w30 as n_30d,
+        stddevSamp(active_return) over w30 as sd_30d
+    from active
+    window
+        w7 as (partition by strategy, account order by toUInt32(day) range between 6 preceding and current row),
+        w30 as (partition by strategy, account order by toUInt32(day) range between 29 preceding and current row)
+)
+select
+    w.strategy as strategy,
+    w.account as account,
+    w.day as day,
+    if(wd.n_snapshots > 0, toNullable(wd.te_l1), null) as te_l1,
+    if(wd.n_snapshots > 0, toNullable(wd.te_half_l1), null) as te_half_l1,
+    if(wd.n_snapshots > 0, toNullable(wd.te_rms), null) as te_rms,
+    if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff), null) as max_abs_diff,
+    if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff_coin), null) as max_abs_diff_coin,
+    cd.n_coins as n_coins,
+    wd.n_snapshots as n_snapshots,
+    w.r_actual as r_actual,
+    w.r_target as r_target,
+    w.active_return as active_return,
+    if(w.n_7d >= 2, w.sd_7d * sqrt({{ var('annualisation_days') }}), null) as te_ann_7d,
+    if(w.n_30d >= 2, w.sd_30d * sqrt({{ var('annualisation_days') }}), null) as te_ann_30d
+from windowed as w
+left join weights_daily as wd on w.strategy = wd.strategy and w.account = wd.account and w.day = wd.day
+left join coins_per_day as cd on w.strategy = cd.strategy and w.account = cd.account and w.day = cd.day

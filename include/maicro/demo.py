@@ -1,0 +1,161 @@
+"""`maicro demo` / `maicro stop`: the whole pipeline on the embedded defaults, and its clean stop.
+
+`make demo` runs this. It brings up, in order: the embedded ClickHouse pair (schema migrated), the
+built-in Hyperliquid simulator in real time unless `HYPERLIQUID_API_URL` and `MAICRO_ACCOUNTS` name
+a real exchange and accounts, a first backfill of the recent history through the same CLI steps
+the DAGs run (ingest → replicate → transform) so there is something to look at immediately, and
+Airflow standalone (SQLite) whose DAGs then keep everything current. Ctrl-C (or `make stop` from
+another shell) stops all of it, in reverse order, leaving no process behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from maicro import services, settings
+from maicro.airflow_env import airflow_environment
+from maicro.clickhouse import embedded
+from maicro.errors import MaicroError
+
+BIN = Path(sys.executable).parent
+DEFAULT_AIRFLOW_PORT = 8080
+DEFAULT_SIMULATOR_PORT = 8899
+SIMULATED_HISTORY_DAYS = 3  # stays within the 5,000 most recent 1m candles the API serves
+
+
+def register(subparsers) -> None:
+    demo = subparsers.add_parser("demo", help="run the whole pipeline on the embedded defaults")
+    demo.add_argument("--no-airflow", action="store_true",
+                      help="stop after the first backfill instead of starting Airflow")
+    demo.add_argument("--exit", action="store_true",
+                      help="stop everything and exit once it is up (smoke test)")
+    demo.set_defaults(func=run_demo)
+    stop = subparsers.add_parser("stop", help="stop everything `maicro demo` started")
+    stop.set_defaults(func=lambda args: stop_all() or 0)
+
+
+def _say(text: str) -> None:
+    print(f"demo: {text}", flush=True)
+
+
+def _maicro(*args: str, env: dict[str, str]) -> None:
+    """One pipeline step through the public CLI; its own progress output goes to the terminal."""
+    _say("maicro " + " ".join(args))
+    result = subprocess.run([str(BIN / "maicro"), *args], env=env)
+    if result.returncode != 0:
+        raise MaicroError(f"`maicro {' '.join(args)}` failed (exit {result.returncode})")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _start_simulator(env: dict[str, str]) -> dict[str, str]:
+    """Start `maicro simulate` in real time; returns the variables that point ingestion at it."""
+    port = int(settings.env("MAICRO_SIMULATOR_PORT", str(DEFAULT_SIMULATOR_PORT)))
+    url = f"http://127.0.0.1:{port}"
+    services.start("simulator", [str(BIN / "maicro"), "simulate", "--port", str(port),
+                                 "--speed", "1", "--days", str(SIMULATED_HISTORY_DAYS)], env=env)
+    services.wait_until(lambda: _http_ok(f"{url}/health"), 60, "simulator /health", "simulator")
+    with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+        health = json.loads(response.read())
+    accounts = ",".join(f"{a['address']}={a['strategy']}" for a in health["accounts"])
+    _say(f"simulator at {url} (accounts {accounts})")
+    return {"HYPERLIQUID_API_URL": url, "MAICRO_ACCOUNTS": accounts,
+            "MAICRO_TARGETS_URL": f"{url}/strategy/targets.csv"}
+
+
+def _airflow_password(home: Path) -> str:
+    path = home / "simple_auth_manager_passwords.json.generated"
+    try:
+        return json.loads(path.read_text()).get("admin", "?")
+    except (OSError, ValueError):
+        return "?"
+
+
+def _start_airflow(env: dict[str, str]) -> str:
+    port = int(settings.env("MAICRO_AIRFLOW_PORT", str(DEFAULT_AIRFLOW_PORT)))
+    airflow = airflow_environment()
+    home = Path(airflow["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    # Task processes reach the API server through the execution API: it must name our port.
+    full_env = {**env, **airflow, "AIRFLOW__API__PORT": str(port),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"}
+    services.start("airflow", [str(BIN / "airflow"), "standalone"], env=full_env)
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=3) as response:
+                body = json.loads(response.read())
+        except (OSError, ValueError):
+            return False
+        return all(body.get(part, {}).get("status") == "healthy"
+                   for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
+
+    services.wait_until(healthy, 240, "Airflow /api/v2/monitor/health all healthy", "airflow")
+    _say(f"Airflow UI at {url}  (user admin, password {_airflow_password(home)})")
+    return url
+
+
+def stop_all() -> None:
+    """Stop what the demo started, newest first; safe to call when nothing runs."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+    try:
+        for name in ("airflow", "simulator"):
+            services.stop(name, log=_say)
+        embedded.down("local")
+        embedded.down("cloud")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    # Ctrl-C and `kill` both end in the same clean stop, even when started in the background
+    # (where a non-interactive shell would have set SIGINT to "ignore").
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    env = dict(os.environ)
+    try:
+        _maicro("clickhouse", "up", env=env)
+        if settings.env("HYPERLIQUID_API_URL") and settings.env("MAICRO_ACCOUNTS"):
+            _say(f"using {settings.hyperliquid_api_url()} for {settings.env('MAICRO_ACCOUNTS')}")
+            days = 1
+        else:
+            env.update(_start_simulator(env))
+            days = SIMULATED_HISTORY_DAYS
+        end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        start = (end - timedelta(days=days)).replace(hour=0, minute=0)
+        _maicro("ingest", "--start", start.isoformat(), "--end", end.isoformat(), env=env)
+        _maicro("replicate", env=env)
+        _maicro("transform", env=env)
+        if not args.no_airflow:
+            _start_airflow(env)
+        _say("up. Press Ctrl-C to stop (or run 'make stop' from another shell).")
+        if args.exit:
+            return 0
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _say("stopping")
+        stop_all()
