@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from maicro import services
 from maicro.clickhouse import embedded, migrations
 from maicro.clickhouse.status import EXPECTED_DATABASES
 from tests.conftest import run_maicro
@@ -110,5 +111,5 @@ def test_sigkilled_server_restarts_with_its_data(clickhouse_pair):
     finally:
         assert embedded.down(name, log=lambda *_: None)
     # `down` leaves no process behind
-    assert not embedded._pid_alive(restarted.pid)
+    assert not services.pid_alive(restarted.pid)
     assert embedded.read_state(name) is None

@@ -22,6 +22,7 @@ from maicro import settings
 from maicro.clickhouse import users
 from maicro.clickhouse.endpoints import SERVERS, external_url
 from maicro.errors import MaicroError
+from maicro.services import pid_alive
 
 HOST = "127.0.0.1"
 DEFAULT_PORTS = {"local": (18123, 19000), "cloud": (18124, 19001)}
@@ -69,21 +70,6 @@ def _port(name: str, kind: str) -> int:
     return value or _free_port()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours still answers kill(0); it is not running.
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def ping(http_url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{http_url}/ping", timeout=timeout) as response:
@@ -94,7 +80,7 @@ def ping(http_url: str, timeout: float = 2.0) -> bool:
 
 def is_running(name: str) -> bool:
     state = read_state(name)
-    return bool(state and _pid_alive(state.pid) and ping(state.http_url))
+    return bool(state and pid_alive(state.pid) and ping(state.http_url))
 
 
 def _config_xml(directory: Path, http_port: int, tcp_port: int) -> str:
@@ -124,7 +110,7 @@ def up(name: str, *, grants_of: str | None = None, log=print) -> ServerState:
             "nothing embedded to start"
         )
     state = read_state(name)
-    if state and _pid_alive(state.pid):
+    if state and pid_alive(state.pid):
         if ping(state.http_url):
             log(f"{name}: already running at {state.http_url} (pid {state.pid})")
             return state
@@ -165,7 +151,7 @@ def _wait_healthy(name: str, state: ServerState, process: subprocess.Popen | Non
             return
         if process is not None and process.poll() is not None:
             break
-        if process is None and not _pid_alive(state.pid):
+        if process is None and not pid_alive(state.pid):
             break
         time.sleep(0.1)
     tail = (server_dir(name) / "server.log").read_text(errors="replace")[-800:]
@@ -176,18 +162,18 @@ def _wait_healthy(name: str, state: ServerState, process: subprocess.Popen | Non
 def down(name: str, *, log=print, timeout: float = 15.0) -> bool:
     """Stop server `name` and wait until its process is gone. True if something was stopped."""
     state = read_state(name)
-    if state is None or not _pid_alive(state.pid):
+    if state is None or not pid_alive(state.pid):
         _state_file(name).unlink(missing_ok=True)
         log(f"{name}: not running")
         return False
     os.kill(state.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(state.pid) and time.monotonic() < deadline:
+    while pid_alive(state.pid) and time.monotonic() < deadline:
         _reap(state.pid)
         time.sleep(0.05)
-    if _pid_alive(state.pid):
+    if pid_alive(state.pid):
         os.kill(state.pid, signal.SIGKILL)
-        while _pid_alive(state.pid):
+        while pid_alive(state.pid):
             _reap(state.pid)
             time.sleep(0.05)
     _state_file(name).unlink(missing_ok=True)
