@@ -5,7 +5,8 @@
 --   opening from flat or flipping sides resets entry to the fill px;
 --   adding on the same side moves entry to the size-weighted average;
 --   reducing keeps entry; flat means no entry.
--- The state after the last fill carries over days without fills (as-of join to the spine) and
+-- The state after the last fill carries over days without fills (the last state at or before
+-- each spine day, looked up in the coin's array of per-day states) and
 -- is valued at the day's last 1m candle close: uPnL = szi * (close - entry).
 -- Full rebuild on every run: the state is a fold over the whole history, done on per-day
 -- arrays (cheap: one array element per day with fills).
@@ -54,28 +55,28 @@ folded as (
         ).3 as states
     from per_coin
 ),
-fill_day_states as (
-    select account, coin, s.1 as fill_day, s.2 as szi, s.3 as entry_px
-    from folded
-    array join states as s
-),
 spine as (
-    select d.account as account, c.coin as coin, d.day as day
+    -- folded is referenced once: the fold is the expensive part, and a CTE used twice is
+    -- evaluated twice
+    select d.account as account, d.day as day, f.coin as coin,
+           arrayLast(s -> s.1 <= d.day, f.states) as st,
+           tupleElement(st, 1) as last_fill_day,
+           tupleElement(st, 2) as szi,
+           tupleElement(st, 3) as entry_px
     from {{ ref('int_account_days_spined') }} as d
-    inner join (select distinct account, coin from fill_day_states) as c on d.account = c.account
+    inner join folded as f on d.account = f.account
+    where d.day >= f.states[1].1
 )
 select
     spine.account as account,
     spine.day as day,
     spine.coin as coin,
-    st.fill_day as last_fill_day,
-    st.szi as szi,
-    st.entry_px as entry_px,
+    spine.last_fill_day as last_fill_day,
+    spine.szi as szi,
+    spine.entry_px as entry_px,
     px.close_px as close_px,
-    if(st.szi = 0, 0., st.szi * (px.close_px - st.entry_px)) as unrealized_pnl,
-    px.close_px > 0 or st.szi = 0 as is_priced
+    if(spine.szi = 0, 0., spine.szi * (px.close_px - spine.entry_px)) as unrealized_pnl,
+    px.close_px > 0 or spine.szi = 0 as is_priced
 from spine
-asof inner join fill_day_states as st
-    on spine.account = st.account and spine.coin = st.coin and spine.day >= st.fill_day
 left join {{ ref('int_coin_prices_daily') }} as px
     on spine.coin = px.coin and spine.day = px.day

@@ -25,44 +25,59 @@ with matched as (
                                   from {{ this }}))
     {% endif %}
 ),
-sides as (
-    -- one stream of both sides, summed per coin: no join between held and targeted coins
-    select p.account as account, p.snapshot_at as snapshot_at, p.coin as coin,
-           p.szi as szi, p.mark_px as mark_px, 0. as target_weight, 1 as is_held,
-           p.ingested_at as ingested_at
-    from {{ ref('stg_hyperliquid__position_snapshots') }} as p
-    where p.szi != 0
+held as (
+    -- the open positions of each snapshot as parallel arrays (coin, szi, mark, ingested_at)
+    select account, snapshot_at,
+           groupArray(coin) as coins, groupArray(szi) as szis, groupArray(mark_px) as marks,
+           groupArray(ingested_at) as ingested
+    from {{ ref('stg_hyperliquid__position_snapshots') }}
+    where szi != 0
     {% if is_incremental() %}
-      and toYYYYMM(p.snapshot_at) in (select distinct toYYYYMM(snapshot_at) from matched)
+      and toYYYYMM(snapshot_at) in (select distinct toYYYYMM(snapshot_at) from matched)
     {% endif %}
-    union all
-    select m.account, m.snapshot_at, t.coin, 0., 0., t.target_weight, 0, m.set_ingested_at
-    from matched as m
-    inner join {{ ref('stg_maicro_logs__target_weights') }} as t
-        on m.strategy = t.strategy and m.target_set_at = t.targeted_at
+    group by account, snapshot_at
+),
+sets as (
+    -- each target set as parallel arrays (coin, weight)
+    select strategy, targeted_at, groupArray(coin) as coins, groupArray(target_weight) as weights
+    from {{ ref('stg_maicro_logs__target_weights') }}
+    group by strategy, targeted_at
 ),
 coins as (
-    select account, snapshot_at, coin,
-           sum(szi) as szi, max(mark_px) as mark_px, sum(target_weight) as target_weight,
-           max(is_held) as is_held, max(ingested_at) as ingested_at
-    from sides
-    group by account, snapshot_at, coin
+    -- one row per snapshot and coin of the union of held and targeted coins: two hash joins on
+    -- per-snapshot / per-set arrays (~2x faster than unioning both sides and grouping ~3M rows
+    -- by (account, snapshot_at, coin), then joining the snapshots back)
+    select
+        m.snapshot_at as snapshot_at, m.strategy as strategy, m.account as account,
+        m.account_value as account_value, m.target_set_at as target_set_at,
+        m.ingested_at as snapshot_ingested_at,
+        coin,
+        indexOf(h.coins, coin) as held_index,
+        indexOf(t.coins, coin) as target_index,
+        if(held_index > 0, h.szis[held_index], 0.) as szi,
+        if(held_index > 0, h.marks[held_index], 0.) as held_mark_px,
+        if(target_index > 0, t.weights[target_index], 0.) as target_weight,
+        greatest(if(held_index > 0, h.ingested[held_index], toDateTime64(0, 3, 'UTC')),
+                 if(target_index > 0, m.set_ingested_at, toDateTime64(0, 3, 'UTC'))) as coin_ingested_at
+    from matched as m
+    left join held as h on m.account = h.account and m.snapshot_at = h.snapshot_at
+    left join sets as t on m.strategy = t.strategy and m.target_set_at = t.targeted_at
+    array join arrayDistinct(arrayConcat(h.coins, t.coins)) as coin
 )
 select
-    c.snapshot_at as snapshot_at,
-    toDate(c.snapshot_at) as day,
-    m.strategy as strategy,
-    c.account as account,
-    c.coin as coin,
-    c.target_weight as target_weight,
-    if(m.account_value > 0, c.szi * c.mark_px / m.account_value, 0.) as actual_weight,
-    c.target_weight - if(m.account_value > 0, c.szi * c.mark_px / m.account_value, 0.) as weight_diff,
-    c.target_weight * m.account_value as target_notional,
-    c.szi * c.mark_px as actual_notional,
-    if(c.is_held = 1, toNullable(c.mark_px), null) as mark_px,
-    c.szi as szi,
-    m.account_value as account_value,
-    if(m.target_set_at > toDateTime64(0, 3, 'UTC'), toNullable(m.target_set_at), null) as target_set_at,
-    greatest(m.ingested_at, c.ingested_at) as max_ingested_at
-from coins as c
-inner join matched as m on c.account = m.account and c.snapshot_at = m.snapshot_at
+    snapshot_at,
+    toDate(snapshot_at) as day,
+    strategy,
+    account,
+    coin,
+    target_weight,
+    if(account_value > 0, szi * held_mark_px / account_value, 0.) as actual_weight,
+    target_weight - if(account_value > 0, szi * held_mark_px / account_value, 0.) as weight_diff,
+    target_weight * account_value as target_notional,
+    szi * held_mark_px as actual_notional,
+    if(held_index > 0, toNullable(held_mark_px), null) as mark_px,
+    szi,
+    account_value,
+    if(target_set_at > toDateTime64(0, 3, 'UTC'), toNullable(target_set_at), null) as target_set_at,
+    greatest(snapshot_ingested_at, coin_ingested_at) as max_ingested_at
+from coins
