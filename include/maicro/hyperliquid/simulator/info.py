@@ -121,18 +121,24 @@ class InfoApi:
                 out.append(order_fields(o, st[2], frontend))
         return out
 
-    def _t_historicalOrders(self, body, now):
+    def _newest_first(self, body, now, records_of, time_of) -> list:
+        """Up to FILL_PAGE of an account's records at or before `now`, newest first: what
+        `userFills` and `historicalOrders` serve (no time range, the most recent only)."""
         i = self.sim.account_index(_user(body))
         out = []
         if i is None or now < self.sim.origin:
             return out
         for d in range(self.sim.day_index(now), -1, -1):
-            for o in reversed(self.sim.day(i, d).orders):
-                if o.timestamp <= now:
-                    out.append(order_entry(o, now))
+            for rec in reversed(records_of(self.sim.day(i, d))):
+                if time_of(rec) <= now:
+                    out.append(rec)
                     if len(out) == FILL_PAGE:
                         return out
         return out
+
+    def _t_historicalOrders(self, body, now):
+        orders = self._newest_first(body, now, lambda day: day.orders, lambda o: o.timestamp)
+        return [order_entry(o, now) for o in orders]
 
     def _t_orderStatus(self, body, now):
         user = _user(body)
@@ -155,17 +161,7 @@ class InfoApi:
 
     # ---- time ranges --------------------------------------------------------------------------
     def _t_userFills(self, body, now):
-        i = self.sim.account_index(_user(body))
-        out = []
-        if i is None or now < self.sim.origin:
-            return out
-        for d in range(self.sim.day_index(now), -1, -1):
-            for f in reversed(self.sim.day(i, d).fills):
-                if f["time"] <= now:
-                    out.append(f)
-                    if len(out) == FILL_PAGE:
-                        return out
-        return out
+        return self._newest_first(body, now, lambda day: day.fills, lambda f: f["time"])
 
     def _t_userFillsByTime(self, body, now):
         user = _user(body)
