@@ -74,6 +74,14 @@ DATA_DATABASES = ("hyperliquid", "maicro_logs", "maicro_monitors", "binance", "a
 @pytest.fixture
 def fresh_clickhouse(clickhouse_pair: Pair) -> Pair:
     """The session pair with every data table emptied and unknown tables dropped on both servers."""
+    reset_pair(clickhouse_pair)
+    return clickhouse_pair
+
+
+def reset_pair(clickhouse_pair: Pair) -> None:
+    """Empty every data and bookkeeping table of both servers (replication signatures included),
+    drop tables the migrations do not create (analytics, foreign tables) and recreate any
+    migration table a test dropped. Module-scoped fixtures call it directly."""
     from maicro.clickhouse.migrations import available
 
     known = {
@@ -106,7 +114,6 @@ def fresh_clickhouse(clickhouse_pair: Pair) -> Pair:
             for statement in migration.statements():
                 client.command(statement)
         client.close()
-    return clickhouse_pair
 
 
 def run_maicro(*args: str, env: dict[str, str] | None = None, timeout: float = 120,

@@ -55,12 +55,13 @@ def _maicro(*args: str, env: dict[str, str]) -> None:
         raise MaicroError(f"`maicro {' '.join(args)}` failed (exit {result.returncode})")
 
 
-def _http_ok(url: str) -> bool:
+def _get_json(url: str) -> dict | None:
+    """The JSON body of a health endpoint, or None while the service does not answer yet."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return None
 
 
 def _start_simulator(env: dict[str, str]) -> dict[str, str]:
@@ -69,9 +70,13 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
     url = f"http://127.0.0.1:{port}"
     services.start("simulator", [str(BIN / "maicro"), "simulate", "--port", str(port),
                                  "--speed", "1", "--days", str(SIMULATED_HISTORY_DAYS)], env=env)
-    services.wait_until(lambda: _http_ok(f"{url}/health"), 60, "simulator /health", "simulator")
-    with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-        health = json.loads(response.read())
+    health: dict = {}
+
+    def answered() -> bool:
+        health.update(_get_json(f"{url}/health") or {})
+        return bool(health)
+
+    services.wait_until(answered, 60, "simulator /health", "simulator")
     accounts = ",".join(f"{a['address']}={a['strategy']}" for a in health["accounts"])
     _say(f"simulator at {url} (accounts {accounts})")
     return {"HYPERLIQUID_API_URL": url, "MAICRO_ACCOUNTS": accounts,
@@ -99,11 +104,7 @@ def _start_airflow(env: dict[str, str]) -> str:
     services.start("airflow", [str(BIN / "airflow"), "standalone"], env=full_env)
 
     def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=3) as response:
-                body = json.loads(response.read())
-        except (OSError, ValueError):
-            return False
+        body = _get_json(f"{url}/api/v2/monitor/health") or {}
         return all(body.get(part, {}).get("status") == "healthy"
                    for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
 

@@ -82,20 +82,17 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str, name: str
 
 
 def _alive_members(pgid: int) -> list[int]:
-    return [pid for pid in _group_members(pgid) if pid_alive(pid)]
-
-
-def _group_members(pgid: int) -> list[int]:
+    """Running (non-zombie) processes of a process group, from one pass over /proc."""
     members = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().split(")", 1)[1].split()
-        except OSError:
+                state, _ppid, group = stat.read().split(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == pgid:
+        if int(group) == pgid and state != "Z":
             members.append(int(entry))
     return members
 

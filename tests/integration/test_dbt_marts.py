@@ -125,18 +125,27 @@ def test_upnl_source_says_which_path_a_row_used(built, sim):
     assert set(mart[~mart["day"].isin(no_snapshot)]["upnl_source"]) == {"snapshot"}
 
 
-def test_account_values_flows_and_returns_match_ground_truth(built, sim):
-    truth = as_float(sim.ground_truth_account_daily(sim.origin, NOW - 1),
-                     ["account_value_open", "account_value_close", "deposits", "withdrawals",
-                      "net_flows"])
+ACCOUNT_MONEY = ("account_value_open", "account_value_close", "deposits", "withdrawals",
+                 "net_flows")
+
+
+def assert_account_daily_matches(truth: pd.DataFrame, client) -> pd.DataFrame:
+    """fct_account_daily has exactly the ground truth's (account, day) rows, and its values and
+    flows equal the truth to the cent; returns the two joined (truth columns suffixed _truth)."""
+    truth = as_float(truth.copy(), list(ACCOUNT_MONEY))
     truth["day"] = pd.to_datetime(truth["day"]).dt.date
-    mart = frame(built, "SELECT * FROM analytics.fct_account_daily")
+    mart = frame(client, "SELECT * FROM analytics.fct_account_daily")
     joined = truth.merge(mart, on=["account", "day"], how="outer", suffixes=("_truth", ""),
                          indicator=True)
     assert (joined["_merge"] == "both").all()
-    for col in ("account_value_open", "account_value_close", "deposits", "withdrawals", "net_flows"):
+    for col in ACCOUNT_MONEY:
         worst = (joined[f"{col}_truth"] - joined[col].astype(float)).abs().max()
         assert worst < CENT, f"{col} differs by {worst}"
+    return joined
+
+
+def test_account_values_flows_and_returns_match_ground_truth(built, sim):
+    joined = assert_account_daily_matches(sim.ground_truth_account_daily(sim.origin, NOW - 1), built)
     joined = joined.sort_values(["account", "day"])
     r = ((joined["account_value_close_truth"] - joined["account_value_open_truth"]
           - joined["net_flows_truth"]) / joined["account_value_open_truth"])

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import run_maicro
+from tests.conftest import reset_pair, run_maicro
 from tests.integration.test_dbt_marts import (CENT, DAY_MS, ORIGIN, as_float,
+                                              assert_account_daily_matches,
                                               expected_positions_vs_targets, frame)
 
 pytestmark = pytest.mark.slow  # 7 ingest runs over HTTP + replicate + one dbt build: ~2-3 min
@@ -21,27 +22,11 @@ N_DAYS = 7
 NOW = ORIGIN + N_DAYS * DAY_MS
 
 
-def empty_both_servers(pair) -> None:
-    """Like the `fresh_clickhouse` fixture, for a module: every raw and bookkeeping table empty
-    on both servers (replication watermarks included), analytics dropped."""
-    for server in ("local", "cloud"):
-        client = pair.client(server, "admin")
-        for database, name, engine in client.query(
-                "SELECT database, name, engine FROM system.tables WHERE database IN "
-                "('hyperliquid', 'maicro_logs', 'maicro_monitors', 'binance', 'analytics', 'maicro_meta') "
-                "AND NOT is_temporary AND name != 'schema_migrations'").result_rows:
-            if database == "analytics":
-                client.command(f"DROP TABLE IF EXISTS `{database}`.`{name}` SYNC")
-            elif "MergeTree" in engine:
-                client.command(f"TRUNCATE TABLE `{database}`.`{name}`")
-        client.close()
-
-
 @pytest.fixture(scope="module")
 def pipeline(clickhouse_pair, tmp_path_factory):
     from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-    empty_both_servers(clickhouse_pair)
+    reset_pair(clickhouse_pair)
     client = clickhouse_pair.client("cloud", "admin")
     with start_simulator(SimConfig(seed=21, now_ms=NOW, days=N_DAYS, rate_limit=False)) as sim:
         env = {
@@ -84,16 +69,7 @@ def test_pnl_daily_matches_ground_truth_to_the_cent(pipeline):
 
 def test_account_daily_and_reconciliation_match_ground_truth(pipeline):
     client, _, truth = pipeline
-    truth = as_float(truth.copy(), ["account_value_open", "account_value_close", "deposits",
-                                    "withdrawals", "net_flows"])
-    truth["day"] = pd.to_datetime(truth["day"]).dt.date
-    mart = frame(client, "SELECT * FROM analytics.fct_account_daily")
-    joined = truth.merge(mart, on=["account", "day"], how="outer", suffixes=("_truth", ""),
-                         indicator=True)
-    assert (joined["_merge"] == "both").all()
-    for col in ("account_value_open", "account_value_close", "deposits", "withdrawals", "net_flows"):
-        worst = (joined[f"{col}_truth"] - joined[col].astype(float)).abs().max()
-        assert worst < CENT, f"{col} differs by {worst}"
+    assert_account_daily_matches(truth, client)
     rec = frame(client, "SELECT * FROM analytics.fct_reconciliation_daily")
     assert len(rec) == len(truth) and rec["is_reconciled"].astype(bool).all()
 
