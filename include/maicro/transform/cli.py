@@ -19,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            help="which ClickHouse to build on (default: cloud)")
     transform.add_argument("--no-tests", action="store_true",
                            help="build the models only (e.g. during a backfill); tests run by default")
+    transform.add_argument("--vars", type=_vars, metavar="YAML",
+                           help="dbt project variables, e.g. '{late_arrival_lookback_hours: 24}' "
+                                "(see dbt_project.yml)")
     transform.set_defaults(func=_transform)
 
     docs = subparsers.add_parser("docs", help="generate and serve the dbt docs site")
@@ -28,9 +31,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     docs.set_defaults(func=_docs)
 
 
+def _vars(text: str) -> dict:
+    """`--vars` as dbt takes it (a YAML or JSON mapping), checked before dbt starts."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"not YAML: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a mapping like '{{name: value}}', got {text!r}")
+    return value
+
+
 def _transform(args: argparse.Namespace) -> int:
     result = runner.build(full_refresh=args.full_refresh, select=args.select, target=args.target,
-                          models_only=args.no_tests)
+                          models_only=args.no_tests, variables=args.vars)
     summary = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
     print(summary[-1].split("Done. ", 1)[1] if summary else "dbt build done")
     return 0

@@ -1,38 +1,24 @@
 {{ config(engine='MergeTree()', order_by='(strategy, account, day)') }}
 -- Tracking error per (strategy, account, day).
--- Weight-based (NULL on days without snapshots): per snapshot, over the union of coins,
--- L1 = Σ|w_t - w_a|, ½L1, RMS = sqrt(mean((w_t - w_a)²)); te_l1/te_half_l1/te_rms are the means
--- over the day's snapshots; max_abs_diff is the largest |w_t - w_a| of the day and
--- max_abs_diff_coin its coin; n_coins the distinct coins compared that day.
+-- Weight-based (NULL on days without snapshots): the per-snapshot L1 = Σ|w_t - w_a|,
+-- RMS = sqrt(mean((w_t - w_a)²)) and largest |w_t - w_a| of int_snapshots_compared_to_targets;
+-- te_l1/te_half_l1/te_rms are their means over the day's snapshots; max_abs_diff is the largest
+-- |w_t - w_a| of the day and max_abs_diff_coin its coin; n_coins the distinct coins compared that day.
 -- Return-based: r_actual = fct_account_daily.daily_return; r_target = Σ w_target(as of the
 -- start of the day) * r_coin(day), r_coin the close-to-close return of the last 1m candle;
 -- te_ann_Nd = stddev_samp(r_actual - r_target) over the day and the N-1 days before × √365,
 -- NULL with fewer than 2 days with both returns.
-with per_snapshot as (
-    select
-        strategy, account, day, snapshot_at,
-        sum(abs(weight_diff)) as l1,
-        sqrt(avg(weight_diff * weight_diff)) as rms,
-        max(abs(weight_diff)) as max_abs,
-        argMax(coin, abs(weight_diff)) as max_coin
-    from {{ ref('fct_positions_vs_targets') }}
-    group by strategy, account, day, snapshot_at
-),
-coins_per_day as (
-    select strategy, account, day, toUInt32(uniqExact(coin)) as n_coins
-    from {{ ref('fct_positions_vs_targets') }}
-    group by strategy, account, day
-),
-weights_daily as (
+with weights_daily as (
     select
         strategy, account, day,
         avg(l1) as te_l1,
         avg(l1) / 2 as te_half_l1,
         avg(rms) as te_rms,
-        max(max_abs) as max_abs_diff,
-        argMax(max_coin, max_abs) as max_abs_diff_coin,
+        max(max_abs_diff) as max_abs_diff,
+        argMax(max_abs_diff_coin, max_abs_diff) as max_abs_diff_coin,
+        toUInt32(length(groupUniqArrayArray(coins))) as n_coins,
         toUInt32(count()) as n_snapshots
-    from per_snapshot
+    from {{ ref('int_snapshots_compared_to_targets') }}
     group by strategy, account, day
 ),
 account_days as (
@@ -88,7 +74,7 @@ select
     if(wd.n_snapshots > 0, toNullable(wd.te_rms), null) as te_rms,
     if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff), null) as max_abs_diff,
     if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff_coin), null) as max_abs_diff_coin,
-    cd.n_coins as n_coins,
+    wd.n_coins as n_coins,
     wd.n_snapshots as n_snapshots,
     w.r_actual as r_actual,
     w.r_target as r_target,
@@ -97,4 +83,3 @@ select
     if(w.n_30d >= 2, w.sd_30d * sqrt({{ var('annualisation_days') }}), null) as te_ann_30d
 from windowed as w
 left join weights_daily as wd on w.strategy = wd.strategy and w.account = wd.account and w.day = wd.day
-left join coins_per_day as cd on w.strategy = cd.strategy and w.account = cd.account and w.day = cd.day
