@@ -113,3 +113,47 @@ def test_sigkilled_server_restarts_with_its_data(clickhouse_pair):
     # `down` leaves no process behind
     assert not services.pid_alive(restarted.pid)
     assert embedded.read_state(name) is None
+
+
+def test_snapshots_stored_before_the_position_arrays_get_them_from_position_snapshots(fresh_clickhouse):
+    """Migration 0022 backfills the position arrays of account snapshots written before it, from
+    position_snapshots (open positions, sorted by coin); a re-run changes nothing."""
+    from datetime import datetime, timezone
+
+    client = fresh_clickhouse.client("local")
+    account = "0x" + "cd" * 20
+    old = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t1, t2, t3 = (datetime(2026, 11, d, tzinfo=timezone.utc) for d in (1, 2, 3))
+    client.insert("hyperliquid.account_snapshots",
+                  [[account, t, 1000.0, n, old] for t, n in ((t1, 3), (t2, 0))],
+                  column_names=["account", "snapshot_at", "account_value", "n_positions", "ingested_at"])
+    client.insert("hyperliquid.account_snapshots",  # written by the new ingestion: left alone
+                  [[account, t3, 900.0, 1, ["SOL"], [2.0], [150.0], old]],
+                  column_names=["account", "snapshot_at", "account_value", "n_positions",
+                                "position_coins", "position_szis", "position_mark_pxs", "ingested_at"])
+    client.insert("hyperliquid.position_snapshots",
+                  [[account, t1, coin, szi, mark] for coin, szi, mark in
+                   (("ETH", -2.0, 3000.0), ("BTC", 0.5, 95000.0), ("XRP", 0.0, 2.0))]
+                  + [[account, t3, "SOL", 2.0, 150.0]],
+                  column_names=["account", "snapshot_at", "coin", "szi", "mark_px"])
+    (backfill,) = [m for m in migrations.available() if m.version == 22]
+
+    def snapshots():
+        return client.query(
+            "SELECT snapshot_at, position_coins, position_szis, position_mark_pxs, ingested_at > {old:DateTime64(3)} "
+            "FROM hyperliquid.account_snapshots FINAL ORDER BY snapshot_at", parameters={"old": old}).result_rows
+
+    for statement in backfill.statements()[1:]:
+        client.command(statement)
+    after = snapshots()
+    assert [row[1:] for row in after] == [
+        (["BTC", "ETH"], [0.5, -2.0], [95000.0, 3000.0], True),  # XRP has size 0: no position
+        ([], [], [], False),                                      # no positions: nothing to fill
+        (["SOL"], [2.0], [150.0], False),
+    ]
+    raw_rows = client.query("SELECT count() FROM hyperliquid.account_snapshots").result_rows[0][0]
+    for statement in backfill.statements():
+        client.command(statement)
+    assert snapshots() == after
+    assert client.query("SELECT count() FROM hyperliquid.account_snapshots").result_rows[0][0] == raw_rows
+    client.close()

@@ -135,8 +135,9 @@ def test_candles_cover_every_held_or_targeted_coin_minute_by_minute(ingested):
 def test_live_window_takes_snapshots_that_match_the_account_state(ingested):
     sim, pair = ingested["handle"].sim, ingested["pair"]
     accounts = query(pair, "SELECT account, toUnixTimestamp64Milli(snapshot_at) AS t, "
-                           "account_value FROM hyperliquid.account_snapshots FINAL")
-    positions = query(pair, "SELECT account, coin, szi, unrealized_pnl "
+                           "account_value, position_coins, position_szis, position_mark_pxs "
+                           "FROM hyperliquid.account_snapshots FINAL")
+    positions = query(pair, "SELECT account, coin, szi, mark_px, unrealized_pnl "
                             "FROM hyperliquid.position_snapshots FINAL")
     assert len(accounts) == len(sim.accounts)
     for account, _ in sim.accounts:
@@ -147,6 +148,10 @@ def test_live_window_takes_snapshots_that_match_the_account_state(ingested):
         mine = positions[positions["account"] == account]
         assert {(r.coin, round(r.szi, 8)) for r in mine.itertuples()} == \
             {(p.coin, round(float(p.szi), 8)) for p in state.positions if p.szi != 0}
+        # the account row carries the same open positions as parallel arrays
+        carried = set(zip(row["position_coins"], row["position_szis"], row["position_mark_pxs"]))
+        assert carried == {(r.coin, r.szi, r.mark_px) for r in mine.itertuples() if r.szi != 0}
+        assert len(carried) == len(row["position_coins"]) > 0
     contexts = query(pair, "SELECT count() AS n FROM hyperliquid.asset_contexts FINAL")
     assert contexts["n"][0] == len(CONFIG.coins)
 

@@ -127,6 +127,25 @@ def test_clearinghouse_state_rows():
     pos = dict(zip(snapshots.POSITION_COLUMNS,
                    snapshots.parse_position(state["assetPositions"][0], ACCOUNT, T)))
     assert pos["szi"] == -2.0 and pos["mark_px"] == 3100.0 and pos["liquidation_px"] is None
+    assert (account["position_coins"], account["position_szis"]) == ([], [])
+
+
+def test_account_snapshot_carries_its_open_positions_as_arrays():
+    account_row = snapshots.parse_account({"time": T, "marginSummary": {
+        "accountValue": "1000", "totalNtlPos": "0", "totalRawUsd": "0", "totalMarginUsed": "0"}},
+        ACCOUNT)
+    columns = snapshots.POSITION_COLUMNS
+    def position(coin, szi, mark):
+        row = dict.fromkeys(columns, 0.0) | {"account": ACCOUNT, "snapshot_at": T, "coin": coin,
+                                              "szi": szi, "mark_px": mark}
+        return tuple(row[c] for c in columns)
+    row = dict(zip(snapshots.ACCOUNT_COLUMNS, snapshots.with_positions(
+        account_row, [position("ETH", -2.0, 3100.0), position("XRP", 0.0, 2.0),
+                      position("BTC", 0.5, 95000.0)])))
+    # served order kept; a listed position of size 0 is no open position
+    assert row["position_coins"] == ["ETH", "BTC"]
+    assert row["position_szis"] == [-2.0, 0.5] and row["position_mark_pxs"] == [3100.0, 95000.0]
+    assert row["account_value"] == 1000.0 and len(row) == len(snapshots.ACCOUNT_COLUMNS)
 
 
 def test_asset_contexts_pair_universe_with_ctxs():

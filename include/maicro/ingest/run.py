@@ -215,17 +215,23 @@ class Ingestion:
                 state = self.client.clearinghouse_state(address)
                 account_rows = self._parse([state], snapshots.parse_account, "account_snapshots",
                                            address)
-                self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS,
-                            account_rows)
                 if not account_rows.rows:  # no usable time: positions cannot be stamped
+                    self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS,
+                                account_rows)
                     return
                 at = account_rows.rows[0][1]
                 positions = state.get("assetPositions") or []
+                position_rows = self._parse(positions,
+                                            lambda p, a: snapshots.parse_position(p, a, at),
+                                            "position_snapshots", address)
+                account_rows.rows = [snapshots.with_positions(account_rows.rows[0],
+                                                              position_rows.rows)]
+                self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS,
+                            account_rows)
+                self._store(entry, snapshots.POSITION_TABLE, snapshots.POSITION_COLUMNS,
+                            position_rows)
                 open_orders = self.client.frontend_open_orders(address)
                 entry.rows_fetched = 1 + len(positions) + len(open_orders)
-                self._store(entry, snapshots.POSITION_TABLE, snapshots.POSITION_COLUMNS,
-                            self._parse(positions, lambda p, a: snapshots.parse_position(p, a, at),
-                                        "position_snapshots", address))
                 self._store(entry, snapshots.OPEN_ORDER_TABLE, snapshots.OPEN_ORDER_COLUMNS,
                             self._parse(open_orders,
                                         lambda o, a: snapshots.parse_open_order(o, a, at),

@@ -16,7 +16,8 @@ ACCOUNT_TABLE = "hyperliquid.account_snapshots"
 ACCOUNT_COLUMNS = ("account", "snapshot_at", "account_value", "total_ntl_pos", "total_raw_usd",
                    "total_margin_used", "cross_account_value", "cross_total_ntl_pos",
                    "cross_total_raw_usd", "cross_total_margin_used",
-                   "cross_maintenance_margin_used", "withdrawable", "n_positions")
+                   "cross_maintenance_margin_used", "withdrawable", "n_positions",
+                   "position_coins", "position_szis", "position_mark_pxs")
 POSITION_TABLE = "hyperliquid.position_snapshots"
 POSITION_COLUMNS = ("account", "snapshot_at", "coin", "szi", "entry_px", "position_value",
                     "mark_px", "unrealized_pnl", "return_on_equity", "liquidation_px",
@@ -40,6 +41,8 @@ def is_live(window, server_time_ms: int, tolerance_ms: int) -> bool:
 
 
 def parse_account(state: dict, account: str) -> tuple:
+    """The margin summary; the position arrays stay empty until `with_positions` fills them
+    from the positions that parsed (a quarantined position is in neither table)."""
     margin = r.obj(state, "marginSummary")
     cross = state.get("crossMarginSummary") or margin
     if not isinstance(cross, dict):
@@ -54,7 +57,19 @@ def parse_account(state: dict, account: str) -> tuple:
         r.opt_number(state, "crossMaintenanceMarginUsed", 0.0),
         r.opt_number(state, "withdrawable", 0.0),
         len(positions) if isinstance(positions, list) else 0,
+        [], [], [],
     )
+
+
+def with_positions(account_row: tuple, position_rows: list[tuple]) -> tuple:
+    """The account snapshot row with its open positions' (szi != 0) coin, szi and mark price as
+    parallel arrays: the columns the tracking-error models read instead of regrouping
+    position_snapshots rows per snapshot."""
+    coin, szi, mark = (POSITION_COLUMNS.index(c) for c in ("coin", "szi", "mark_px"))
+    open_rows = [row for row in position_rows if row[szi] != 0]
+    arrays = ([row[coin] for row in open_rows], [row[szi] for row in open_rows],
+              [row[mark] for row in open_rows])
+    return account_row[:-3] + arrays
 
 
 def parse_position(item: dict, account: str, snapshot_at: int) -> tuple:

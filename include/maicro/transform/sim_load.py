@@ -87,9 +87,11 @@ def load_snapshots(sim, client, times_ms: Iterable[int], *, mids: bool = True,
             for address, _strategy in sim.accounts:
                 state, _ = api.handle({"type": "clearinghouseState", "user": address})
                 at = int(state["time"])
-                account_rows.append(snapshots.parse_account(state, address))
-                position_rows += [snapshots.parse_position(item, address, at)
-                                  for item in state.get("assetPositions") or []]
+                positions = [snapshots.parse_position(item, address, at)
+                             for item in state.get("assetPositions") or []]
+                account_rows.append(snapshots.with_positions(
+                    snapshots.parse_account(state, address), positions))
+                position_rows += positions
             if mids:
                 answer, _ = api.handle({"type": "allMids"})
                 mid_rows += [snapshots.parse_mid(rec, int(t))

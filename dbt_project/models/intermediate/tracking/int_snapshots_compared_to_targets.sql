@@ -5,78 +5,66 @@
     partition_by='toYYYYMM(snapshot_at)',
     order_by='(strategy, account, snapshot_at)',
 ) }}
--- One row per (strategy, account, snapshot_at): the snapshot's positions compared with the latest
--- target set at or before it, as parallel arrays over the union of the coins held (first, in
--- their snapshot order) and the coins targeted but not held (after them; szi 0, no mark);
--- the missing side has weight 0. The per-snapshot tracking-error terms are computed here on
--- those arrays, so that the daily mart reads one row per snapshot instead of one per coin.
+-- One row per (strategy, account, snapshot_at) of an account with a strategy: the snapshot's
+-- open positions compared with the latest target set of the strategy at or before it (as-of
+-- join), as parallel arrays over the union of the coins held (first, in the order served) and
+-- the coins targeted but not held (after them, in the set's order; szi 0, no mark); the missing
+-- side has weight 0. The per-snapshot tracking-error terms are computed here on those arrays,
+-- so that the daily mart reads one row per snapshot instead of one per coin.
 --   actual_weight = szi * markPx / accountValue (0 if accountValue <= 0)
 --   weight_diff = target_weight - actual_weight
 --   l1 = Σ|weight_diff|, rms = sqrt(mean(weight_diff²)), max_abs_diff and its coin (the first
 --   coin reaching it).
 -- Snapshots comparing no coin (nothing held, no target set yet) have no row.
--- Joins and groups use numeric keys (cityHash64 of the account, strategy and coin): ClickHouse
--- hashes (UInt64, DateTime64) about twice as fast as (LowCardinality(String), DateTime64).
+-- The positions come with the account snapshot (its position arrays), so nothing is regrouped
+-- or joined per position.
 -- Incremental: the months of macro tracking_months().
--- depends_on: {{ ref('stg_hyperliquid__account_snapshots') }}
+-- depends_on: {{ ref('stg_maicro_logs__target_weights') }}
 {% if is_incremental() %}
 {% set months = tracking_months() %}
 {% endif %}
-with matched as (
-    select account, snapshot_at, account_value, strategy, target_set_at, ingested_at,
-           set_ingested_at, cityHash64(account) as account_key
-    from {{ ref('int_snapshots_matched_to_targets') }}
+with snapshots as (
+    -- the position arrays hold the open positions (szi != 0) only
+    select account, snapshot_at, account_value, ingested_at,
+           position_coins as held_coins, position_szis as held_szis,
+           position_mark_pxs as held_mark_pxs
+    from {{ ref('stg_hyperliquid__account_snapshots') }}
     {% if is_incremental() %}
     where toYYYYMM(snapshot_at) in {{ months }}
     {% endif %}
 ),
-held as (
-    -- each snapshot's open positions as parallel arrays
-    select cityHash64(account) as account_key, snapshot_at,
-           groupArray(coin) as coins, groupArray(cityHash64(coin)) as coin_keys,
-           groupArray(szi) as szis, groupArray(mark_px) as marks, max(ingested_at) as ingested_at
-    from {{ ref('stg_hyperliquid__position_snapshots') }}
-    where szi != 0
-    {% if is_incremental() %}
-      and toYYYYMM(snapshot_at) in {{ months }}
-    {% endif %}
-    group by account_key, snapshot_at
-),
-sets as (
-    -- each target set as parallel arrays
-    select strategy, targeted_at,
-           groupArray(coin) as coins, groupArray(cityHash64(coin)) as coin_keys,
-           groupArray(target_weight) as weights
-    from {{ ref('stg_maicro_logs__target_weights') }}
-    group by strategy, targeted_at
-),
-joined as (
+matched as (
     select
-        m.strategy as strategy, m.account as account, m.snapshot_at as snapshot_at,
-        m.account_value as account_value, m.target_set_at as target_set_at,
-        greatest(m.ingested_at, h.ingested_at,
-                 if(t.targeted_at = m.target_set_at, m.set_ingested_at, toDateTime64(0, 3, 'UTC')))
-            as max_ingested_at,
-        h.coins as held_coins, h.coin_keys as held_keys, h.szis as held_szis, h.marks as held_marks,
-        t.coins as set_coins, t.coin_keys as set_keys, t.weights as set_weights,
-        arrayMap(k -> not has(held_keys, k), set_keys) as set_not_held
-    from matched as m
-    left join held as h on m.account_key = h.account_key and m.snapshot_at = h.snapshot_at
-    left join sets as t on m.strategy = t.strategy and m.target_set_at = t.targeted_at
+        a.snapshot_at as snapshot_at, s.strategy as strategy, a.account as account,
+        a.account_value as account_value, a.held_coins as held_coins, a.held_szis as held_szis,
+        a.held_mark_pxs as held_mark_pxs,
+        t.targeted_at as target_set_at, t.coins as set_coins, t.target_weights as set_weights,
+        greatest(a.ingested_at, t.max_ingested_at) as max_ingested_at
+    from snapshots as a
+    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
+    asof left join {{ ref('int_target_sets_listed') }} as t
+        on s.strategy = t.strategy and a.snapshot_at >= t.targeted_at
 ),
 compared as (
+    -- whole-array arithmetic and norms (L1Norm = Σ|x|, L2SquaredNorm = Σx², LinfNorm = max|x|)
+    -- wherever no per-coin lookup is needed: several times faster than lambdas
     select
         snapshot_at, strategy, account, account_value, target_set_at, max_ingested_at,
         toUInt32(length(held_coins)) as n_held,
-        arrayConcat(held_coins, arrayFilter((c, x) -> x, set_coins, set_not_held)) as coins,
-        arrayConcat(arrayMap(k -> set_weights[indexOf(set_keys, k)], held_keys),
-                    arrayFilter((w, x) -> x, set_weights, set_not_held)) as target_weights,
-        arrayResize(held_szis, length(coins), 0.) as szis,
-        arrayResize(held_marks, length(coins), 0.) as mark_pxs,
-        arrayMap((s, p) -> if(account_value > 0, s * p / account_value, 0.), szis, mark_pxs)
+        arrayConcat(held_coins, arrayExcept(set_coins, held_coins)) as coins,
+        length(coins) as n_coins,
+        arrayMap(c -> set_weights[indexOf(set_coins, c)], coins) as target_weights,
+        arrayResize(held_szis, n_coins, 0.) as szis,
+        arrayResize(held_mark_pxs, n_coins, 0.) as mark_pxs,
+        -- x / inf = 0: no weight without a positive account value
+        arrayMap((s, p) -> s * p, szis, mark_pxs) / if(account_value > 0, account_value, inf)
             as actual_weights,
-        arrayMap((t, a) -> t - a, target_weights, actual_weights) as weight_diffs
-    from joined
+        target_weights - actual_weights as weight_diffs,
+        LinfNorm(weight_diffs) as max_abs_diff,
+        -- the first coin reaching max_abs_diff, whichever its sign
+        indexOf(weight_diffs, max_abs_diff) as first_above,
+        indexOf(weight_diffs, -max_abs_diff) as first_below
+    from matched
 )
 select
     snapshot_at,
@@ -85,17 +73,18 @@ select
     account,
     account_value,
     if(target_set_at > toDateTime64(0, 3, 'UTC'), toNullable(target_set_at), null) as target_set_at,
-    coins,
+    CAST(coins, 'Array(LowCardinality(String))') as coins,
     n_held,
     target_weights,
     actual_weights,
     weight_diffs,
     szis,
     mark_pxs,
-    arraySum(x -> abs(x), weight_diffs) as l1,
-    sqrt(arrayAvg(x -> x * x, weight_diffs)) as rms,
-    arrayMax(x -> abs(x), weight_diffs) as max_abs_diff,
-    coins[arrayFirstIndex(x -> abs(x) = max_abs_diff, weight_diffs)] as max_abs_diff_coin,
+    L1Norm(weight_diffs) as l1,
+    sqrt(L2SquaredNorm(weight_diffs) / n_coins) as rms,
+    max_abs_diff,
+    toLowCardinality(coins[if(first_above = 0 or (first_below > 0 and first_below < first_above),
+                              first_below, first_above)]) as max_abs_diff_coin,
     max_ingested_at
 from compared
-where length(coins) > 0
+where n_coins > 0

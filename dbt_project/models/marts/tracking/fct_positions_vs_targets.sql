@@ -13,7 +13,6 @@
 -- mark_px is the position's mark (NULL for a coin targeted but not held).
 -- Incremental: the months of macro tracking_months().
 -- depends_on: {{ ref('stg_hyperliquid__account_snapshots') }}
--- depends_on: {{ ref('stg_hyperliquid__position_snapshots') }}
 -- depends_on: {{ ref('stg_maicro_logs__target_weights') }}
 select
     snapshot_at,

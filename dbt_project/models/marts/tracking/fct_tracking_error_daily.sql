@@ -5,14 +5,14 @@
 -- te_l1/te_half_l1/te_rms are their means over the day's snapshots; max_abs_diff is the largest
 -- |w_t - w_a| of the day and max_abs_diff_coin its coin; n_coins the distinct coins compared that day.
 -- Return-based: r_actual = fct_account_daily.daily_return; r_target = Σ w_target(as of the
--- start of the day) * r_coin(day), r_coin the close-to-close return of the last 1m candle;
+-- start of the day) * r_coin(day), r_coin the close-to-close return of the last 1m candle
+-- (NULL without a target set, or when a coin with a non-zero target has no return that day);
 -- te_ann_Nd = stddev_samp(r_actual - r_target) over the day and the N-1 days before × √365,
 -- NULL with fewer than 2 days with both returns.
 with weights_daily as (
     select
         strategy, account, day,
         avg(l1) as te_l1,
-        avg(l1) / 2 as te_half_l1,
         avg(rms) as te_rms,
         max(max_abs_diff) as max_abs_diff,
         argMax(max_abs_diff_coin, max_abs_diff) as max_abs_diff_coin,
@@ -21,37 +21,30 @@ with weights_daily as (
     from {{ ref('int_snapshots_compared_to_targets') }}
     group by strategy, account, day
 ),
-account_days as (
-    select s.strategy as strategy, a.account as account, a.day as day, a.daily_return as daily_return
-    from {{ ref('fct_account_daily') }} as a
-    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
-),
-day_sets as (
-    select ad.strategy as strategy, ad.account as account, ad.day as day,
-           sets.targeted_at as target_set_at
-    from (select *, toDateTime64(day, 3, 'UTC') as day_start from account_days) as ad
-    asof inner join {{ ref('int_target_sets_listed') }} as sets
-        on ad.strategy = sets.strategy and ad.day_start >= sets.targeted_at
-),
-target_returns as (
-    select ds.strategy as strategy, ds.account as account, ds.day as day,
-           sum(t.target_weight * ifNull(r.coin_return, 0.)) as r_target,
-           countIf(r.coin_return is null and t.target_weight != 0) as n_missing_returns
-    from day_sets as ds
-    inner join {{ ref('stg_maicro_logs__target_weights') }} as t
-        on ds.strategy = t.strategy and ds.target_set_at = t.targeted_at
-    left join {{ ref('int_coin_returns_daily') }} as r on t.coin = r.coin and ds.day = r.day
-    group by ds.strategy, ds.account, ds.day
+coin_returns as (
+    -- each day's known coin returns as parallel arrays
+    select day, groupArray(coin) as coins, groupArray(coin_return) as coin_returns
+    from {{ ref('int_coin_returns_daily') }}
+    where coin_return is not null
+    group by day
 ),
 active as (
     select
-        ad.strategy as strategy, ad.account as account, ad.day as day,
-        ad.daily_return as r_actual,
-        if(tr.day = ad.day and tr.n_missing_returns = 0, toNullable(tr.r_target), null) as r_target,
-        ad.daily_return - if(tr.day = ad.day and tr.n_missing_returns = 0, toNullable(tr.r_target), null) as active_return
-    from account_days as ad
-    left join target_returns as tr
-        on ad.strategy = tr.strategy and ad.account = tr.account and ad.day = tr.day
+        s.strategy as strategy, a.account as account, a.day as day,
+        a.daily_return as r_actual,
+        -- the set in force at 00:00 (none before the strategy's first set)
+        t.targeted_at > toDateTime64(0, 3, 'UTC') as has_set,
+        arrayMap(c -> indexOf(r.coins, c), t.coins) as return_index,
+        if(has_set and arrayAll((i, w) -> i > 0 or w = 0, return_index, t.target_weights),
+           toNullable(arraySum((i, w) -> if(i > 0, w * r.coin_returns[i], 0.),
+                               return_index, t.target_weights)),
+           null) as r_target,
+        r_actual - r_target as active_return
+    from {{ ref('fct_account_daily') }} as a
+    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
+    asof left join {{ ref('int_target_sets_listed') }} as t
+        on s.strategy = t.strategy and toDateTime64(a.day, 3, 'UTC') >= t.targeted_at
+    left join coin_returns as r on a.day = r.day
 ),
 windowed as (
     select
@@ -70,7 +63,7 @@ select
     w.account as account,
     w.day as day,
     if(wd.n_snapshots > 0, toNullable(wd.te_l1), null) as te_l1,
-    if(wd.n_snapshots > 0, toNullable(wd.te_half_l1), null) as te_half_l1,
+    if(wd.n_snapshots > 0, toNullable(wd.te_l1 / 2), null) as te_half_l1,
     if(wd.n_snapshots > 0, toNullable(wd.te_rms), null) as te_rms,
     if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff), null) as max_abs_diff,
     if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff_coin), null) as max_abs_diff_coin,
