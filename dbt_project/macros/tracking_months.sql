@@ -1,6 +1,6 @@
 {#- The month partitions the positions-vs-targets models recompute: months with a new account
-    snapshot (it carries the positions), and every month (with snapshots) from the earliest newly loaded target
-    set on, since a late set changes every later as-of match. int_snapshots_compared_to_targets
+    snapshot (it carries the positions), and every month (with snapshots) from the earliest newly
+    loaded target set on, since a late set changes every later as-of match. int_snapshots_compared_to_targets
     and fct_positions_vs_targets both use it, each against its own watermark. -#}
 {% macro tracking_months() -%}
     {{ month_list(

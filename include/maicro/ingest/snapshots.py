@@ -61,15 +61,18 @@ def parse_account(state: dict, account: str) -> tuple:
     )
 
 
+_ARRAYS_AT = ACCOUNT_COLUMNS.index("position_coins")
+_COIN, _SZI, _MARK = (POSITION_COLUMNS.index(c) for c in ("coin", "szi", "mark_px"))
+
+
 def with_positions(account_row: tuple, position_rows: list[tuple]) -> tuple:
     """The account snapshot row with its open positions' (szi != 0) coin, szi and mark price as
     parallel arrays: the columns the tracking-error models read instead of regrouping
     position_snapshots rows per snapshot."""
-    coin, szi, mark = (POSITION_COLUMNS.index(c) for c in ("coin", "szi", "mark_px"))
-    open_rows = [row for row in position_rows if row[szi] != 0]
-    arrays = ([row[coin] for row in open_rows], [row[szi] for row in open_rows],
-              [row[mark] for row in open_rows])
-    return account_row[:-3] + arrays
+    open_rows = [row for row in position_rows if row[_SZI] != 0]
+    return account_row[:_ARRAYS_AT] + ([row[_COIN] for row in open_rows],
+                                       [row[_SZI] for row in open_rows],
+                                       [row[_MARK] for row in open_rows])
 
 
 def parse_position(item: dict, account: str, snapshot_at: int) -> tuple:

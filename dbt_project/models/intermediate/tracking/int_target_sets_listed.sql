@@ -6,7 +6,6 @@ select
     targeted_at,
     groupArray(coin) as coins,
     groupArray(target_weight) as target_weights,
-    toUInt32(count()) as n_coins,
     max(ingested_at) as max_ingested_at
 from {{ ref('stg_maicro_logs__target_weights') }}
 group by strategy, targeted_at

@@ -1,11 +1,13 @@
 -- Each account snapshot carries its open positions (clearinghouseState.assetPositions with
--- szi != 0) as parallel arrays, in the order the exchange listed them. The exchange delivers them in one response,
--- so storing them with the snapshot costs nothing, while regrouping position_snapshots rows
--- per snapshot is the most expensive step of positions-vs-targets and tracking error.
+-- szi != 0) as parallel arrays, in the order the exchange listed them. The exchange delivers
+-- them in one response, so storing them with the snapshot costs nothing, while regrouping
+-- position_snapshots rows per snapshot is the most expensive step of positions-vs-targets and
+-- tracking error.
 -- position_snapshots keeps every field of every position, one row each.
 ALTER TABLE hyperliquid.account_snapshots
     ADD COLUMN IF NOT EXISTS position_coins Array(LowCardinality(String))
-        COMMENT 'coin of each open position (szi != 0) of assetPositions, in the order served' AFTER n_positions,
+        COMMENT 'coin of each open position (szi != 0) of assetPositions, in the order served'
+        AFTER n_positions,
     ADD COLUMN IF NOT EXISTS position_szis Array(Float64)
         COMMENT 'signed size of position_coins[i] (short < 0)' AFTER position_coins,
     ADD COLUMN IF NOT EXISTS position_mark_pxs Array(Float64)
