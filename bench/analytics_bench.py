@@ -97,7 +97,7 @@ def clickhouse_sql_seconds(client, models: tuple[str, ...], repeat: int = 5, *,
     """Best-of-`repeat` time of the models' compiled SQL (the SELECT each model materialises),
     results streamed to FORMAT Null, run in dependency order. `plan_only` times `EXPLAIN` of
     the same SQL instead: query analysis and planning, a fixed cost that does not grow with the
-    data (about a quarter of the SQL figure at one year on 2 cores)."""
+    data (about a third of the SQL figure at one year on 2 cores)."""
     from maicro.transform.dbt_env import project_dir
 
     compiled = project_dir() / "target" / "compiled" / "maicro_analytics" / "models"
