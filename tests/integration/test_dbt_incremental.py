@@ -57,10 +57,16 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
             else:
                 same = left[col].astype(str).equals(right[col].astype(str))
                 if not same and left[col].dtype == object and isinstance(left[col].iloc[0], (list, np.ndarray)):
-                    same = all(np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                                           rtol=1e-9, atol=1e-12) if len(x) and not isinstance(x[0], str)
-                               else list(x) == list(y) for x, y in zip(left[col], right[col]))
+                    same = all(same_array(x, y) for x, y in zip(left[col], right[col]))
                 assert same, f"{table}.{col} differs"
+
+
+def same_array(x, y) -> bool:
+    """One array cell (the tracking models' per-coin arrays): numbers up to float rounding,
+    strings exactly."""
+    if len(x) and not isinstance(x[0], str):
+        return np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=1e-9, atol=1e-12)
+    return list(x) == list(y)
 
 
 def load_range(sim, client, start: int, end: int, times: list[int], *, as_if_live: bool = False) -> None:
