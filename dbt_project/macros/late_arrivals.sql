@@ -14,12 +14,16 @@
 {%- endmacro %}
 
 {#- The distinct YYYYMM values `months_sql` (one integer column) returns, sorted; [] at parse
-    time. -#}
+    time, and for an empty result (which the driver may return without any column). -#}
 {% macro month_values(months_sql) %}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {{ return(run_query(months_sql).columns[0].values() | map('int') | unique | sort | list) }}
+    {%- set result = run_query(months_sql) -%}
+    {%- if result.columns | length == 0 -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(result.columns[0].values() | map('int') | unique | sort | list) }}
 {% endmacro %}
 
 {#- The same months as a SQL list literal; `(0)` (no month) when there are none. -#}

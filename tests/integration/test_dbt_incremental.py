@@ -12,7 +12,8 @@ import pytest
 pytestmark = pytest.mark.slow  # four dbt builds: ~2-3 minutes on 2 cores (still run by default)
 
 from tests.conftest import run_maicro
-from tests.integration.test_dbt_marts import DAY_MS, N_DAYS, NOW, reset_cloud, snapshot_times
+from tests.integration.test_dbt_marts import (DAY_MS, N_DAYS, NOW, SWITCH_AT, reassign, reset_cloud,
+                                              snapshot_times)
 
 SPLIT_DAY = 5  # first build sees days [0, 5), the second all 8
 LATE_DAY = 1
@@ -101,6 +102,9 @@ def builds(clickhouse_pair, tmp_path_factory):
     first = read_all(client)
 
     load_range(sim, client, split, NOW, times)
+    # The second account's re-assignment, dated inside what the first build already covers,
+    # arrives only now.
+    reassign(client, sim.accounts[1][0], sim.accounts[0][1], SWITCH_AT)
     # The late rows were ingested locally an hour ago and replicated only now: their
     # ingested_at is older than what the first build already holds (within the lookback).
     from maicro.ingest import funding
@@ -125,6 +129,20 @@ def test_sequence_of_incremental_builds_equals_full_refresh(builds):
 
 def test_rebuilding_over_the_same_data_changes_nothing(builds):
     assert_same(builds["incremental"], builds["rerun"])
+
+
+def test_a_late_reassignment_reaches_back_to_its_time(builds):
+    (_, new), (account, old) = builds["sim"].accounts[0], builds["sim"].accounts[1]
+    switch = pd.Timestamp(SWITCH_AT, unit="ms", tz="UTC")
+
+    def strategies(result, after: bool) -> set[str]:
+        df = result["int_snapshots_compared_to_targets"]
+        at = pd.to_datetime(df["snapshot_at"], utc=True)
+        return set(df.loc[(df["account"] == account) & ((at >= switch) == after), "strategy"])
+
+    assert strategies(builds["first"], after=True) == {old}
+    assert strategies(builds["incremental"], after=True) == {new}
+    assert strategies(builds["incremental"], after=False) == {old}
 
 
 def test_late_funding_lands_in_its_own_day(builds):

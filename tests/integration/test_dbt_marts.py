@@ -4,6 +4,7 @@ Eight simulated days for two accounts are loaded straight into the cloud raw tab
 simulator's bulk records through ingestion's own parsers, see maicro.transform.sim_load), with
 end-of-day snapshots on six days and none on two (those days use fills-derived positions), plus
 intraday snapshots on one day and sparse mids (so both mid sources of execution quality occur).
+The second account is re-assigned to the first account's strategy in the middle of day 2.
 One real `maicro transform` builds everything; each test reads one mart.
 """
 
@@ -22,6 +23,9 @@ ORIGIN = 1_764_028_800_000  # 2025-11-25 00:00 UTC
 N_DAYS = 8
 NOW = ORIGIN + N_DAYS * DAY_MS
 NO_SNAPSHOT_DAYS = (3, 4)
+# the second account is re-assigned to the first one's strategy in the middle of day 2, between
+# the day's intraday snapshots (recorded as ingestion records a change)
+SWITCH_AT = ORIGIN + 2 * DAY_MS + 12 * 3_600_000 + 1_800_000
 CENT = 0.005
 
 RAW_TABLES = ("hyperliquid.fills", "hyperliquid.funding", "hyperliquid.ledger_updates",
@@ -67,9 +71,20 @@ def built(clickhouse_pair, sim, dbt_env):
     reset_cloud(client)
     sim_load.load_history(sim, client, sim.origin, NOW)
     sim_load.load_snapshots(sim, client, snapshot_times(sim.origin, N_DAYS))
+    reassign(client, sim.accounts[1][0], sim.accounts[0][1], SWITCH_AT)
     run_maicro("transform", env=dbt_env, check=True, timeout=900)
     yield client
     client.close()
+
+
+def reassign(client, account: str, strategy: str, at_ms: int) -> None:
+    """Record `account` running `strategy` from `at_ms` on, the way ingestion records a change."""
+    from maicro.ingest import strategies
+
+    added = strategies.record(client, [(account, strategy)], lambda: at_ms,
+                              lambda table, columns, rows: client.insert(
+                                  table, [list(r) for r in rows], column_names=list(columns)))
+    assert added == [(account, strategy, at_ms)]
 
 
 def frame(client, sql: str) -> pd.DataFrame:
@@ -170,14 +185,28 @@ def _raw(client):
     snaps = client.query_df("SELECT account, snapshot_at, account_value FROM hyperliquid.account_snapshots FINAL")
     pos = client.query_df("SELECT account, snapshot_at, coin, szi, mark_px FROM hyperliquid.position_snapshots FINAL WHERE szi != 0")
     targets = client.query_df("SELECT strategy, ts, coin, target_weight FROM maicro_logs.target_weights FINAL")
-    strategies = client.query_df("SELECT account, strategy FROM maicro_logs.account_strategies FINAL")
+    strategies = client.query_df(
+        "SELECT account, strategy, valid_from FROM maicro_logs.account_strategies FINAL")
     return snaps, pos, targets, strategies
+
+
+def with_strategy(rows: pd.DataFrame, time_column: str, strategies: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with the strategy their account ran at `time_column` (its latest strategy row
+    from at or before then); rows of an account without one are dropped."""
+    valid_from = pd.to_datetime(strategies["valid_from"], utc=True)
+    dtype = rows[time_column].dtype
+    if getattr(dtype, "tz", None) is None:
+        valid_from = valid_from.dt.tz_localize(None)
+    periods = strategies.assign(valid_from=valid_from.astype(dtype)).sort_values("valid_from")
+    matched = pd.merge_asof(rows.sort_values(time_column), periods, left_on=time_column,
+                            right_on="valid_from", by="account", direction="backward")
+    return matched.dropna(subset=["strategy"]).drop(columns="valid_from")
 
 
 def expected_positions_vs_targets(client) -> pd.DataFrame:
     """DESIGN §3 in pandas: as-of target set per snapshot, union of held and targeted coins."""
     snaps, pos, targets, strategies = _raw(client)
-    snaps = snaps.merge(strategies, on="account").sort_values("snapshot_at")
+    snaps = with_strategy(snaps, "snapshot_at", strategies)
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
     matched = pd.merge_asof(snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy",
                             direction="backward")
@@ -234,8 +263,8 @@ def test_tracking_error_matches_pandas(built):
     closes = candles.sort_values("open_time").groupby(["coin", "day"])["close"].last().reset_index()
     closes["r_coin"] = closes.groupby("coin")["close"].pct_change()
     account = frame(built, "SELECT account, day, daily_return FROM analytics.fct_account_daily")
-    account = account.merge(strategies, on="account")
     account["day_start"] = pd.to_datetime(account["day"]).dt.tz_localize("UTC").astype("datetime64[ms, UTC]")
+    account = with_strategy(account, "day_start", strategies)
     targets["ts"] = pd.to_datetime(targets["ts"], utc=True).astype("datetime64[ms, UTC]")
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
     asof = pd.merge_asof(account.sort_values("day_start"), sets, left_on="day_start", right_on="ts",
@@ -256,6 +285,35 @@ def test_tracking_error_matches_pandas(built):
         assert (check["active"].isna() == got.isna()).all(), n
         assert ((check["active"] - got).abs().fillna(0) < 1e-9).all(), n
         assert got.notna().sum() > 0
+
+
+def test_a_reassigned_account_keeps_its_history(built, sim):
+    """Before the change the account is tracked against its old strategy, after it against the
+    new one; on the day of the change both have weights, only the old one the day's return."""
+    (_, first_strategy), (account, old_strategy) = sim.accounts[0], sim.accounts[1]
+    switch = pd.Timestamp(SWITCH_AT, unit="ms", tz="UTC")
+    pvt = built.query_df(
+        "SELECT DISTINCT snapshot_at, strategy FROM analytics.fct_positions_vs_targets "
+        "WHERE account = {a:String}", parameters={"a": account})
+    at = pd.to_datetime(pvt["snapshot_at"], utc=True)
+    assert set(pvt.loc[at < switch, "strategy"]) == {old_strategy}
+    assert set(pvt.loc[at >= switch, "strategy"]) == {first_strategy}
+    assert (at < switch).sum() >= 4 and (at >= switch).sum() >= 4  # both sides of the change
+
+    te = frame(built, "SELECT * FROM analytics.fct_tracking_error_daily")
+    te = te[te["account"] == account]
+    change_day = switch.date()
+    days = {name: set(group["day"]) for name, group in te.groupby("strategy")}
+    assert max(days[old_strategy]) == change_day == min(days[first_strategy])
+    assert len(days[old_strategy] | days[first_strategy]) == N_DAYS
+    on_the_day = te[te["day"] == change_day].set_index("strategy")
+    assert on_the_day.loc[old_strategy, "n_snapshots"] > 0 < on_the_day.loc[first_strategy, "n_snapshots"]
+    assert pd.notna(on_the_day.loc[old_strategy, "r_actual"])
+    assert pd.isna(on_the_day.loc[first_strategy, "r_actual"])
+    assert pd.isna(on_the_day.loc[first_strategy, "te_ann_7d"])
+    # after the change, the new strategy's return-based series starts afresh
+    later = te[(te["strategy"] == first_strategy) & (te["day"] > change_day)].sort_values("day")
+    assert pd.isna(later["te_ann_7d"].iloc[0])
 
 
 def test_execution_quality_matches_pandas(built):

@@ -42,6 +42,32 @@ def test_ingest_one_account_over_a_window(sim, fresh_clickhouse):
     assert mapping.values.tolist() == [list(handle.sim.accounts[1])]
 
 
+def test_a_reassigned_account_is_recorded_from_the_exchanges_time(sim, fresh_clickhouse):
+    """A run records each account's strategy once; an unchanged mapping adds nothing, a changed
+    one adds a row from the exchange's clock at the run, so earlier data keeps its strategy."""
+    handle, env = sim
+    (first, first_strategy), (second, second_strategy) = handle.sim.accounts
+    window = ("--start", "2026-03-09T18:00:00Z", "--end", "2026-03-09T19:00Z", "--only", "funding")
+    history = ("SELECT account, strategy, toUnixTimestamp64Milli(valid_from) AS valid_from "
+               "FROM maicro_logs.account_strategies FINAL ORDER BY account, valid_from")
+    for _ in range(2):
+        assert run_maicro("ingest", *window, env=env).returncode == 0
+        assert sorted(query(fresh_clickhouse, history).values.tolist()) == sorted(
+            [[first, first_strategy, 0], [second, second_strategy, 0]])
+
+    before = handle.sim.now_ms()
+    moved = {**env, "MAICRO_ACCOUNTS": f"{first}={first_strategy},{second}={first_strategy}"}
+    result = run_maicro("ingest", *window, env=moved)
+    assert result.returncode == 0, result.stderr
+    rows = query(fresh_clickhouse, history)
+    second_rows = rows[rows["account"] == second].values.tolist()
+    assert second_rows[0] == [second, second_strategy, 0] and len(second_rows) == 2
+    assert second_rows[1][1] == first_strategy
+    assert before <= second_rows[1][2] <= handle.sim.now_ms()
+    assert run_maicro("ingest", *window, env=moved).returncode == 0
+    assert len(query(fresh_clickhouse, history)) == 3
+
+
 def test_bad_window_gives_one_line(sim):
     _, env = sim
     result = run_maicro("ingest", "--start", "2026-03-10", "--end", "2026-03-09", env=env)

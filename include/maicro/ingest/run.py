@@ -25,7 +25,7 @@ from typing import Callable
 from maicro import settings, targets
 from maicro.errors import MaicroError
 from maicro.hyperliquid.client import HyperliquidClient, HyperliquidUnavailable
-from maicro.ingest import candles, fills, funding, ledger, orders, snapshots
+from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
 from maicro.ingest import records as r
 from maicro.ingest.catalog import DATA_TYPES, MONITOR_TABLES, TABLES  # noqa: F401 (re-export)
 from maicro.ingest.window import Window, parse_duration_ms
@@ -125,12 +125,19 @@ class Ingestion:
         return outcome
 
     def _record_account_strategies(self) -> None:
-        """MAICRO_ACCOUNTS → maicro_logs.account_strategies, once per run (analytics joins on it;
-        latest wins, so a re-assigned account follows the environment)."""
-        if not self._mapping_recorded:
-            self.writer.insert("maicro_logs.account_strategies", ("account", "strategy"),
-                               [(a.address, a.strategy or "") for a in self.accounts])
-            self._mapping_recorded = True
+        """MAICRO_ACCOUNTS → maicro_logs.account_strategies, once per run: a new account from the
+        start, a re-assigned one from the exchange's time now (analytics tracks each period
+        against the strategy of the time). If the exchange cannot tell its time, the change is
+        left for the next step or run to record."""
+        if self._mapping_recorded:
+            return
+        try:
+            strategies.record(self.writer.client,
+                              [(a.address, a.strategy or "") for a in self.accounts],
+                              self.server_time, self.writer.insert)
+        except HyperliquidUnavailable:
+            return
+        self._mapping_recorded = True
 
     def _entry(self, outcome: Outcome, account: str = "") -> RunLogEntry:
         entry = RunLogEntry(self.run_id, outcome.data_type, account, self.window.start_ms,

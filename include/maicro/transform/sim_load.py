@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from maicro.ingest import candles, fills, funding, ledger, orders, snapshots
+from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
 
 DAY_MS = 86_400_000
 INGEST_DELAY_MS = 60_000
@@ -66,9 +66,16 @@ def load_history(sim, client, start_ms: int, end_ms: int, *,
             ("strategy", "ts", "coin", "target_weight", "source"), rows,
             stamp_column=1 if as_if_live else None, stamp_name="inserted_at")
     if "accounts" in kinds:
-        rows = [(address, strategy) for address, strategy in sim.accounts]
-        counts["maicro_logs.account_strategies"] = _insert(
-            client, "maicro_logs.account_strategies", ("account", "strategy"), rows)
+        # as ingestion records them: only what is new (a re-load adds nothing); `as_if_live`,
+        # recorded as the loaded history began
+        def insert(table: str, columns: Sequence[str], rows: list[tuple]) -> int:
+            if as_if_live:
+                rows = [row + (start_ms + INGEST_DELAY_MS,) for row in rows]
+                columns = [*columns, "updated_at"]
+            return _insert(client, table, columns, rows)
+
+        counts[strategies.TABLE] = len(strategies.record(client, sim.accounts, lambda: start_ms,
+                                                         insert))
     return counts
 
 

@@ -6,8 +6,8 @@
     order_by='(strategy, account, snapshot_at)',
 ) }}
 -- One row per (strategy, account, snapshot_at) of an account with a strategy: the snapshot's
--- open positions compared with the latest target set of the strategy at or before it (as-of
--- join), as parallel arrays over the union of the coins held (first, in the order served) and
+-- open positions compared with the latest target set at or before it (as-of join) of the
+-- strategy the account ran at that time (as-of join on its strategy history), as parallel arrays over the union of the coins held (first, in the order served) and
 -- the coins targeted but not held (after them, in the set's order; szi 0, no mark); the missing
 -- side has weight 0. The per-snapshot tracking-error terms are computed here on those arrays,
 -- so that the daily mart reads one row per snapshot instead of one per coin.
@@ -39,9 +39,10 @@ matched as (
         a.account_value as account_value, a.held_coins as held_coins, a.held_szis as held_szis,
         a.held_mark_pxs as held_mark_pxs,
         t.targeted_at as target_set_at, t.coins as set_coins, t.target_weights as set_weights,
-        greatest(a.ingested_at, t.max_ingested_at) as max_ingested_at
+        greatest(a.ingested_at, s.ingested_at, t.max_ingested_at) as max_ingested_at
     from snapshots as a
-    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
+    asof inner join {{ ref('stg_maicro_logs__account_strategies') }} as s
+        on a.account = s.account and a.snapshot_at >= s.valid_from
     asof left join {{ ref('int_target_sets_listed') }} as t
         on s.strategy = t.strategy and a.snapshot_at >= t.targeted_at
 ),

@@ -14,6 +14,7 @@
 -- Incremental: the months of macro tracking_months().
 -- depends_on: {{ ref('stg_hyperliquid__account_snapshots') }}
 -- depends_on: {{ ref('stg_maicro_logs__target_weights') }}
+-- depends_on: {{ ref('stg_maicro_logs__account_strategies') }}
 select
     snapshot_at,
     day,

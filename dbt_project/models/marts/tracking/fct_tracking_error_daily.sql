@@ -1,5 +1,7 @@
 {{ config(engine='MergeTree()', order_by='(strategy, account, day)') }}
--- Tracking error per (strategy, account, day).
+-- Tracking error per (strategy, account, day): the strategy the account ran (its strategy
+-- history, as of each snapshot for the weights, as of 00:00 for the returns; on the day an account
+-- is re-assigned, the new strategy's row has weights only).
 -- Weight-based (NULL on days without snapshots): the per-snapshot L1 = Σ|w_t - w_a|,
 -- RMS = sqrt(mean((w_t - w_a)²)) and largest |w_t - w_a| of int_snapshots_compared_to_targets;
 -- te_l1/te_half_l1/te_rms are their means over the day's snapshots; max_abs_diff is the largest
@@ -32,6 +34,7 @@ active as (
     select
         s.strategy as strategy, a.account as account, a.day as day,
         a.daily_return as r_actual,
+        toUInt8(1) as has_return_day,
         -- the set in force at 00:00 (none before the strategy's first set)
         t.targeted_at > toDateTime64(0, 3, 'UTC') as has_set,
         arrayMap(c -> indexOf(r.coins, c), t.coins) as return_index,
@@ -41,7 +44,8 @@ active as (
            null) as r_target,
         r_actual - r_target as active_return
     from {{ ref('fct_account_daily') }} as a
-    inner join {{ ref('stg_maicro_logs__account_strategies') }} as s on a.account = s.account
+    asof inner join {{ ref('stg_maicro_logs__account_strategies') }} as s
+        on a.account = s.account and toDateTime64(a.day, 3, 'UTC') >= s.valid_from
     asof left join {{ ref('int_target_sets_listed') }} as t
         on s.strategy = t.strategy and toDateTime64(a.day, 3, 'UTC') >= t.targeted_at
     left join coin_returns as r on a.day = r.day
@@ -59,9 +63,9 @@ windowed as (
         w30 as (partition by strategy, account order by toUInt32(day) range between 29 preceding and current row)
 )
 select
-    w.strategy as strategy,
-    w.account as account,
-    w.day as day,
+    strategy,
+    account,
+    day,
     if(wd.n_snapshots > 0, toNullable(wd.te_l1), null) as te_l1,
     if(wd.n_snapshots > 0, toNullable(wd.te_l1 / 2), null) as te_half_l1,
     if(wd.n_snapshots > 0, toNullable(wd.te_rms), null) as te_rms,
@@ -69,10 +73,11 @@ select
     if(wd.n_snapshots > 0, toNullable(wd.max_abs_diff_coin), null) as max_abs_diff_coin,
     wd.n_coins as n_coins,
     wd.n_snapshots as n_snapshots,
-    w.r_actual as r_actual,
-    w.r_target as r_target,
-    w.active_return as active_return,
-    if(w.n_7d >= 2, w.sd_7d * sqrt({{ var('annualisation_days') }}), null) as te_ann_7d,
-    if(w.n_30d >= 2, w.sd_30d * sqrt({{ var('annualisation_days') }}), null) as te_ann_30d
+    if(w.has_return_day = 1, w.r_actual, null) as r_actual,
+    if(w.has_return_day = 1, w.r_target, null) as r_target,
+    if(w.has_return_day = 1, w.active_return, null) as active_return,
+    if(w.has_return_day = 1 and w.n_7d >= 2, w.sd_7d * sqrt({{ var('annualisation_days') }}), null) as te_ann_7d,
+    if(w.has_return_day = 1 and w.n_30d >= 2, w.sd_30d * sqrt({{ var('annualisation_days') }}), null) as te_ann_30d
 from windowed as w
-left join weights_daily as wd on w.strategy = wd.strategy and w.account = wd.account and w.day = wd.day
+-- full: a re-assigned account's new strategy has snapshots on the day of the change, not its return
+full join weights_daily as wd using (strategy, account, day)
