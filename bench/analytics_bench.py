@@ -118,7 +118,7 @@ PANDAS_INPUTS = {
     # the long position rows: pandas' natural input (exploding the snapshot arrays costs more)
     "pos": "SELECT account, snapshot_at, coin, szi, mark_px FROM hyperliquid.position_snapshots FINAL WHERE szi != 0",
     "targets": "SELECT strategy, ts, coin, target_weight FROM maicro_logs.target_weights FINAL",
-    "strategies": "SELECT account, strategy FROM maicro_logs.account_strategies FINAL",
+    "strategies": "SELECT account, strategy, valid_from FROM maicro_logs.account_strategies FINAL",
     "account_daily": "SELECT account, day, daily_return FROM analytics.fct_account_daily",
     "coin_returns": "SELECT coin, day, coin_return FROM analytics.int_coin_returns_daily",
 }
@@ -147,8 +147,16 @@ def _pandas_tracking_error(snaps, pos, targets, strategies, account_daily, coin_
     import pandas as pd
 
     keys = ["strategy", "account"]
+    # each snapshot and day with the strategy its account ran then (the strategy history)
+    periods = strategies.sort_values("valid_from")
+
+    def with_strategy(rows, time_column):
+        periods_ = periods.assign(valid_from=periods["valid_from"].astype(rows[time_column].dtype))
+        return pd.merge_asof(rows.sort_values(time_column), periods_, left_on=time_column,
+                             right_on="valid_from", by="account").dropna(subset=["strategy"])
+
     # weights: positions vs the latest target set at or before each snapshot, union of coins
-    snaps = snaps.merge(strategies, on="account").sort_values("snapshot_at")
+    snaps = with_strategy(snaps, "snapshot_at")
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
     matched = pd.merge_asof(snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy")
     targeted = matched.merge(targets, on=["strategy", "ts"])[["account", "snapshot_at", "coin", "target_weight"]]
@@ -175,8 +183,8 @@ def _pandas_tracking_error(snaps, pos, targets, strategies, account_daily, coin_
     weights["n_coins"] = both.groupby(keys + ["day"])["coin"].nunique()
     weights["te_half_l1"] = weights["te_l1"] / 2
     # returns: r_target from the set in force at the start of the day, rolling stdev of active
-    days = account_daily.merge(strategies, on="account")
-    days["day"] = pd.to_datetime(days["day"]).astype(sets["ts"].dtype)
+    days = account_daily.assign(day=pd.to_datetime(account_daily["day"]).astype(sets["ts"].dtype))
+    days = with_strategy(days, "day").drop(columns="valid_from")
     day_sets = pd.merge_asof(days.sort_values("day"), sets, left_on="day", right_on="ts", by="strategy")
     legs = day_sets.dropna(subset=["ts"]).merge(targets, on=["strategy", "ts"])
     returns = coin_returns.assign(day=pd.to_datetime(coin_returns["day"]).astype(days["day"].dtype))
