@@ -7,9 +7,9 @@
 ) }}
 -- One row per (strategy, account, snapshot_at) of an account with a strategy: the snapshot's
 -- open positions compared with the latest target set at or before it (as-of join) of the
--- strategy the account ran at that time (as-of join on its strategy history), as parallel arrays over the union of the coins held (first, in the order served) and
--- the coins targeted but not held (after them, in the set's order; szi 0, no mark); the missing
--- side has weight 0. The per-snapshot tracking-error terms are computed here on those arrays,
+-- strategy the account ran at that time (as-of join on its strategy history), as parallel
+-- arrays over the union of the coins held (first, in the order served) and the coins targeted
+-- but not held (after them, in the set's order; szi 0, no mark); the missing side has weight 0. The per-snapshot tracking-error terms are computed here on those arrays,
 -- so that the daily mart reads one row per snapshot instead of one per coin.
 --   actual_weight = szi * markPx / accountValue (0 if accountValue <= 0)
 --   weight_diff = target_weight - actual_weight
