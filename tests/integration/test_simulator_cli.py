@@ -17,7 +17,10 @@ def test_simulate_serves_until_ctrl_c():
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "maicro"), "simulate", "--port", "0", "--days", "1",
          "--speed", "0", "--accounts", "3", "--seed", "9"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        # Ctrl-C reaches it as it reaches a command run in a terminal, even when the tests run
+        # as a background job (which starts with SIGINT ignored, and children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         lines = []
         while not any(line.startswith("export MAICRO_ACCOUNTS=") for line in lines):
@@ -33,9 +36,7 @@ def test_simulate_serves_until_ctrl_c():
         address = accounts[0].split("=")[0]
         assert Info(base_url=url, skip_ws=True).user_fills(address)
         proc.send_signal(signal.SIGINT)
-        # it exits in under 0.5 s (60 runs); the bound only has to tell a stop from a hang,
-        # and a CI run once took longer than 10 s on a stalled machine
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
