@@ -69,19 +69,33 @@ def stop_pair() -> None:
         embedded.down(name, log=lambda *_: None)
 
 
-def load(sim, client, start_day: int, end_day: int, *, as_if_live: bool) -> dict:
-    """Days [start_day, end_day); `as_if_live` stamps ingested_at = record time + 1 min, so the
-    history looks ingested over the year (not all within the incremental lookback)."""
+def load(sim, client, start_day: int, end_day: int) -> dict:
+    """Days [start_day, end_day), stamped as if ingested live (ingested_at = record time + 1 min):
+    the history looks ingested over the year (not all within the incremental lookback) and a
+    day loaded later is always the newest ingestion. Stamping it with the wall clock instead
+    made it older than the history whenever the simulated period ends after today (--days 730
+    in 2026): the incremental build then skipped it."""
     from maicro.transform import sim_load
 
     start, end = ORIGIN + start_day * DAY_MS, ORIGIN + end_day * DAY_MS
-    counts = sim_load.load_history(sim, client, start, end, as_if_live=as_if_live)
+    counts = sim_load.load_history(sim, client, start, end, as_if_live=True)
     times = list(range(start + SNAPSHOT_MS, end + 1, SNAPSHOT_MS))
     for begin in range(0, len(times), 20_000):
         for table, n in sim_load.load_snapshots(sim, client, times[begin:begin + 20_000],
-                                                as_if_live=as_if_live).items():
+                                                as_if_live=True).items():
             counts[table] = counts.get(table, 0) + n
     return counts
+
+
+def check_incremental_caught_up(client) -> None:
+    """The incremental figure must time a build that took the new day in: every daily mart
+    reaches the day of the newest snapshot (a build that skipped it would look fast)."""
+    newest = client.query("SELECT toDate(max(snapshot_at)) FROM hyperliquid.account_snapshots").result_rows[0][0]
+    for mart in ("fct_pnl_daily", "fct_account_daily", "fct_tracking_error_daily"):
+        reached = client.query(f"SELECT max(day) FROM analytics.{mart}").result_rows[0][0]
+        if reached != newest:
+            raise SystemExit(f"incremental build did not take the new day in: {mart} ends {reached}, "
+                             f"the newest snapshot is of {newest}")
 
 
 def dbt_seconds(models: tuple[str, ...]) -> float:
@@ -241,7 +255,7 @@ def main() -> int:
             sim = Simulator(SimConfig(seed=2025, start_ms=ORIGIN, now_ms=ORIGIN + args.days * DAY_MS,
                                       coins=COINS, fills_per_day=args.fills_per_day))
             t0 = time.perf_counter()
-            counts = load(sim, client, 0, args.days - 1, as_if_live=True)
+            counts = load(sim, client, 0, args.days - 1)
             print(f"loaded {args.days - 1} days in {time.perf_counter() - t0:.0f} s: "
                   + ", ".join(f"{k.split('.')[-1]}={v:,}" for k, v in counts.items()), flush=True)
 
@@ -250,12 +264,13 @@ def main() -> int:
             full = time.perf_counter() - t0
             full_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
 
-            # the new day is ingested "now", like a real incremental run
-            load(sim, client, args.days - 1, args.days, as_if_live=False)
+            # the new day arrives after the build, like a real incremental run
+            load(sim, client, args.days - 1, args.days)
             t0 = time.perf_counter()
             runner.build(models_only=True)
             incremental = time.perf_counter() - t0
             inc_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
+            check_incremental_caught_up(client)
 
             # tracking error: everything fct_tracking_error_daily needs from the staged raw data
             te_models = ("int_target_sets_listed", "int_snapshots_compared_to_targets",
