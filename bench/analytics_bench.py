@@ -45,11 +45,16 @@ COINS = ("BTC", "ETH", "SOL", "HYPE", "AVAX", "DOGE", "XRP", "LINK", "ARB", "SUI
 
 
 def start_pair(state: Path) -> None:
-    os.environ.update({
-        "MAICRO_ENV_FILE": str(state / "none.env"), "MAICRO_STATE_DIR": str(state),
-        "MAICRO_LOCAL_HTTP_PORT": "0", "MAICRO_LOCAL_TCP_PORT": "0",
-        "MAICRO_CLOUD_HTTP_PORT": "0", "MAICRO_CLOUD_TCP_PORT": "0",
-    })
+    os.environ.update(
+        {
+            "MAICRO_ENV_FILE": str(state / "none.env"),
+            "MAICRO_STATE_DIR": str(state),
+            "MAICRO_LOCAL_HTTP_PORT": "0",
+            "MAICRO_LOCAL_TCP_PORT": "0",
+            "MAICRO_CLOUD_HTTP_PORT": "0",
+            "MAICRO_CLOUD_TCP_PORT": "0",
+        }
+    )
     os.environ.pop("MAICRO_LOCAL_CLICKHOUSE_URL", None)
     os.environ.pop("MAICRO_CLOUD_CLICKHOUSE_URL", None)
     for role in ("admin", "ingest", "replicator", "transform", "reader"):
@@ -81,8 +86,9 @@ def load(sim, client, start_day: int, end_day: int) -> dict:
     counts = sim_load.load_history(sim, client, start, end, as_if_live=True)
     times = list(range(start + SNAPSHOT_MS, end + 1, SNAPSHOT_MS))
     for begin in range(0, len(times), 20_000):
-        for table, n in sim_load.load_snapshots(sim, client, times[begin:begin + 20_000],
-                                                as_if_live=True).items():
+        for table, n in sim_load.load_snapshots(
+            sim, client, times[begin : begin + 20_000], as_if_live=True
+        ).items():
             counts[table] = counts.get(table, 0) + n
     return counts
 
@@ -90,24 +96,28 @@ def load(sim, client, start_day: int, end_day: int) -> dict:
 def check_incremental_caught_up(client) -> None:
     """The incremental figure must time a build that took the new day in: every daily mart
     reaches the day of the newest snapshot (a build that skipped it would look fast)."""
-    newest = client.query("SELECT toDate(max(snapshot_at)) FROM hyperliquid.account_snapshots").result_rows[0][0]
+    newest = client.query(
+        "SELECT toDate(max(snapshot_at)) FROM hyperliquid.account_snapshots"
+    ).result_rows[0][0]
     for mart in ("fct_pnl_daily", "fct_account_daily", "fct_tracking_error_daily"):
         reached = client.query(f"SELECT max(day) FROM analytics.{mart}").result_rows[0][0]
         if reached != newest:
-            raise SystemExit(f"incremental build did not take the new day in: {mart} ends {reached}, "
-                             f"the newest snapshot is of {newest}")
+            raise SystemExit(
+                f"incremental build did not take the new day in: {mart} ends {reached}, "
+                f"the newest snapshot is of {newest}"
+            )
 
 
 def dbt_seconds(models: tuple[str, ...]) -> float:
     from maicro.transform.dbt_env import project_dir
 
     results = json.loads((project_dir() / "target" / "run_results.json").read_text())["results"]
-    return sum(r["execution_time"] for r in results
-               if r["unique_id"].split(".")[-1] in models)
+    return sum(r["execution_time"] for r in results if r["unique_id"].split(".")[-1] in models)
 
 
-def clickhouse_sql_seconds(client, models: tuple[str, ...], repeat: int = 5, *,
-                           plan_only: bool = False) -> float:
+def clickhouse_sql_seconds(
+    client, models: tuple[str, ...], repeat: int = 5, *, plan_only: bool = False
+) -> float:
     """Best-of-`repeat` time of the models' compiled SQL (the SELECT each model materialises),
     results streamed to FORMAT Null, run in dependency order. `plan_only` times `EXPLAIN` of
     the same SQL instead: query analysis and planning, a fixed cost that does not grow with the
@@ -121,8 +131,9 @@ def clickhouse_sql_seconds(client, models: tuple[str, ...], repeat: int = 5, *,
     for _ in range(repeat):
         started = time.perf_counter()
         for sql in sqls:
-            client.raw_query(f"EXPLAIN {sql}" if plan_only else f"{sql}\nFORMAT Null",
-                             settings=settings)
+            client.raw_query(
+                f"EXPLAIN {sql}" if plan_only else f"{sql}\nFORMAT Null", settings=settings
+            )
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -166,18 +177,29 @@ def _pandas_tracking_error(snaps, pos, targets, strategies, account_daily, coin_
 
     def with_strategy(rows, time_column):
         periods_ = periods.assign(valid_from=periods["valid_from"].astype(rows[time_column].dtype))
-        return pd.merge_asof(rows.sort_values(time_column), periods_, left_on=time_column,
-                             right_on="valid_from", by="account").dropna(subset=["strategy"])
+        return pd.merge_asof(
+            rows.sort_values(time_column),
+            periods_,
+            left_on=time_column,
+            right_on="valid_from",
+            by="account",
+        ).dropna(subset=["strategy"])
 
     # weights: positions vs the latest target set at or before each snapshot, union of coins
     snaps = with_strategy(snaps, "snapshot_at")
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
     matched = pd.merge_asof(snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy")
-    targeted = matched.merge(targets, on=["strategy", "ts"])[["account", "snapshot_at", "coin", "target_weight"]]
-    held = pos.assign(actual_notional=pos["szi"] * pos["mark_px"])[["account", "snapshot_at", "coin", "actual_notional"]]
+    targeted = matched.merge(targets, on=["strategy", "ts"])[
+        ["account", "snapshot_at", "coin", "target_weight"]
+    ]
+    held = pos.assign(actual_notional=pos["szi"] * pos["mark_px"])[
+        ["account", "snapshot_at", "coin", "actual_notional"]
+    ]
     both = held.merge(targeted, on=["account", "snapshot_at", "coin"], how="outer")
-    both = both.merge(matched[["account", "snapshot_at", "account_value", "strategy"]],
-                      on=["account", "snapshot_at"])
+    both = both.merge(
+        matched[["account", "snapshot_at", "account_value", "strategy"]],
+        on=["account", "snapshot_at"],
+    )
     both["target_weight"] = both["target_weight"].fillna(0.0)
     value = both["account_value"]
     both["actual_weight"] = np.where(value > 0, both["actual_notional"].fillna(0.0) / value, 0.0)
@@ -191,15 +213,21 @@ def _pandas_tracking_error(snaps, pos, targets, strategies, account_daily, coin_
     per_snap = per_snap.reset_index()
     per_snap["rms"] = per_snap["ms"] ** 0.5
     by_day = per_snap.groupby(keys + ["day"])
-    weights = by_day.agg(te_l1=("l1", "mean"), te_rms=("rms", "mean"), max_abs_diff=("mx", "max"),
-                         n_snapshots=("l1", "size"))
+    weights = by_day.agg(
+        te_l1=("l1", "mean"),
+        te_rms=("rms", "mean"),
+        max_abs_diff=("mx", "max"),
+        n_snapshots=("l1", "size"),
+    )
     weights["max_abs_diff_coin"] = per_snap.loc[by_day["mx"].idxmax().values, "max_coin"].values
     weights["n_coins"] = both.groupby(keys + ["day"])["coin"].nunique()
     weights["te_half_l1"] = weights["te_l1"] / 2
     # returns: r_target from the set in force at the start of the day, rolling stdev of active
     days = account_daily.assign(day=pd.to_datetime(account_daily["day"]).astype(sets["ts"].dtype))
     days = with_strategy(days, "day").drop(columns="valid_from")
-    day_sets = pd.merge_asof(days.sort_values("day"), sets, left_on="day", right_on="ts", by="strategy")
+    day_sets = pd.merge_asof(
+        days.sort_values("day"), sets, left_on="day", right_on="ts", by="strategy"
+    )
     legs = day_sets.dropna(subset=["ts"]).merge(targets, on=["strategy", "ts"])
     returns = coin_returns.assign(day=pd.to_datetime(coin_returns["day"]).astype(days["day"].dtype))
     legs = legs.merge(returns, on=["coin", "day"], how="left")
@@ -229,12 +257,25 @@ def compare_with_mart(client, daily) -> tuple[float, int]:
     both = daily.merge(mart, on=["strategy", "account", "day"], suffixes=("_pandas", ""))
     assert len(both) == len(mart) == len(daily), (len(both), len(mart), len(daily))
     worst = 0.0
-    for column in ("te_l1", "te_half_l1", "te_rms", "max_abs_diff", "n_coins", "n_snapshots",
-                   "r_actual", "r_target", "active_return", "te_ann_7d", "te_ann_30d"):
+    for column in (
+        "te_l1",
+        "te_half_l1",
+        "te_rms",
+        "max_abs_diff",
+        "n_coins",
+        "n_snapshots",
+        "r_actual",
+        "r_target",
+        "active_return",
+        "te_ann_7d",
+        "te_ann_30d",
+    ):
         ours = pd.to_numeric(both[f"{column}_pandas"], errors="coerce").astype(float).fillna(0.0)
         theirs = pd.to_numeric(both[column], errors="coerce").astype(float).fillna(0.0)
         worst = max(worst, float(np.abs(ours - theirs).max()))
-    coins = both["max_abs_diff_coin_pandas"].fillna("").astype(str) != both["max_abs_diff_coin"].fillna("").astype(str)
+    coins = both["max_abs_diff_coin_pandas"].fillna("").astype(str) != both[
+        "max_abs_diff_coin"
+    ].fillna("").astype(str)
     return worst, int(coins.sum())
 
 
@@ -244,37 +285,54 @@ def main() -> int:
     parser.add_argument("--fills-per-day", type=float, default=820.0)
     args = parser.parse_args()
 
-    from maicro.hyperliquid.simulator import SimConfig, Simulator
     from maicro.clickhouse.client import connect
+    from maicro.hyperliquid.simulator import SimConfig, Simulator
     from maicro.transform import runner
 
     with tempfile.TemporaryDirectory(prefix="maicro-bench-") as tmp:
         start_pair(Path(tmp))
         try:
             client = connect("cloud", "admin")
-            sim = Simulator(SimConfig(seed=2025, start_ms=ORIGIN, now_ms=ORIGIN + args.days * DAY_MS,
-                                      coins=COINS, fills_per_day=args.fills_per_day))
+            sim = Simulator(
+                SimConfig(
+                    seed=2025,
+                    start_ms=ORIGIN,
+                    now_ms=ORIGIN + args.days * DAY_MS,
+                    coins=COINS,
+                    fills_per_day=args.fills_per_day,
+                )
+            )
             t0 = time.perf_counter()
             counts = load(sim, client, 0, args.days - 1)
-            print(f"loaded {args.days - 1} days in {time.perf_counter() - t0:.0f} s: "
-                  + ", ".join(f"{k.split('.')[-1]}={v:,}" for k, v in counts.items()), flush=True)
+            print(
+                f"loaded {args.days - 1} days in {time.perf_counter() - t0:.0f} s: "
+                + ", ".join(f"{k.split('.')[-1]}={v:,}" for k, v in counts.items()),
+                flush=True,
+            )
 
             t0 = time.perf_counter()
             runner.build(full_refresh=True, models_only=True)
             full = time.perf_counter() - t0
-            full_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
+            full_exec = json.loads(
+                (runner.project_dir() / "target" / "run_results.json").read_text()
+            )["elapsed_time"]
 
             # the new day arrives after the build, like a real incremental run
             load(sim, client, args.days - 1, args.days)
             t0 = time.perf_counter()
             runner.build(models_only=True)
             incremental = time.perf_counter() - t0
-            inc_exec = json.loads((runner.project_dir() / "target" / "run_results.json").read_text())["elapsed_time"]
+            inc_exec = json.loads(
+                (runner.project_dir() / "target" / "run_results.json").read_text()
+            )["elapsed_time"]
             check_incremental_caught_up(client)
 
             # tracking error: everything fct_tracking_error_daily needs from the staged raw data
-            te_models = ("int_target_sets_listed", "int_snapshots_compared_to_targets",
-                         "fct_tracking_error_daily")
+            te_models = (
+                "int_target_sets_listed",
+                "int_snapshots_compared_to_targets",
+                "fct_tracking_error_daily",
+            )
             runner.build(full_refresh=True, models_only=True, select=list(te_models))
             clickhouse_te = dbt_seconds(te_models)
             clickhouse_sql = clickhouse_sql_seconds(client, te_models)
@@ -283,19 +341,33 @@ def main() -> int:
             worst, coin_ties = compare_with_mart(client, daily)
             n_fills = client.query("SELECT count() FROM hyperliquid.fills FINAL").result_rows[0][0]
             print(f"fills: {n_fills:,}; positions-vs-targets rows: {n_rows:,}")
-            print(f"full build (models only, --full-refresh): {full:.1f} s wall, dbt {full_exec:.1f} s  [target < 60 s]")
-            print(f"incremental build, one new day:           {incremental:.1f} s wall, dbt {inc_exec:.1f} s  [target < 10 s]")
-            print(f"tracking error (every column of fct_tracking_error_daily; pandas vs mart: max |diff| "
-                  f"{worst:.1e}, {coin_ties} day(s) naming another max coin):")
-            print(f"  pandas: compute {pandas_te:.2f} s; reading its inputs from ClickHouse {pandas_fetch:.2f} s; "
-                  f"together {pandas_te + pandas_fetch:.2f} s")
-            sql_label = (f"the models' SQL from the staged data (FORMAT Null; of which "
-                         f"analysis and planning {clickhouse_plan:.2f} s)")
-            for label, seconds in ((sql_label, clickhouse_sql),
-                                   ("the models through dbt (run_results, incl. DDL)", clickhouse_te)):
-                print(f"  ClickHouse, {label}: {seconds:.2f} s -> "
-                      f"{pandas_te / seconds:.1f}x pandas' compute, "
-                      f"{(pandas_te + pandas_fetch) / seconds:.1f}x pandas' read + compute  [target >= 10x]")
+            print(
+                f"full build (models only, --full-refresh): {full:.1f} s wall, dbt {full_exec:.1f} s  [target < 60 s]"
+            )
+            print(
+                f"incremental build, one new day:           {incremental:.1f} s wall, dbt {inc_exec:.1f} s  [target < 10 s]"
+            )
+            print(
+                f"tracking error (every column of fct_tracking_error_daily; pandas vs mart: max |diff| "
+                f"{worst:.1e}, {coin_ties} day(s) naming another max coin):"
+            )
+            print(
+                f"  pandas: compute {pandas_te:.2f} s; reading its inputs from ClickHouse {pandas_fetch:.2f} s; "
+                f"together {pandas_te + pandas_fetch:.2f} s"
+            )
+            sql_label = (
+                f"the models' SQL from the staged data (FORMAT Null; of which "
+                f"analysis and planning {clickhouse_plan:.2f} s)"
+            )
+            for label, seconds in (
+                (sql_label, clickhouse_sql),
+                ("the models through dbt (run_results, incl. DDL)", clickhouse_te),
+            ):
+                print(
+                    f"  ClickHouse, {label}: {seconds:.2f} s -> "
+                    f"{pandas_te / seconds:.1f}x pandas' compute, "
+                    f"{(pandas_te + pandas_fetch) / seconds:.1f}x pandas' read + compute  [target >= 10x]"
+                )
             client.close()
         finally:
             stop_pair()

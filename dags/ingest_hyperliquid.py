@@ -9,14 +9,14 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-
 from maicro.assets import table_uri
 from maicro.ingest import catalog
 from maicro.ingest.catalog import DATA_TYPES, MONITOR_TABLES, TABLES
 
 SCHEDULE = catalog.schedule()
 
-DOC = f"""
+DOC = (
+    f"""
 ### Ingest Hyperliquid
 
 Every run fetches exactly its data interval **[start, end)** (schedule `{SCHEDULE}`,
@@ -26,7 +26,9 @@ scheduled on.
 
 | task | tables |
 |---|---|
-""" + "\n".join(f"| `{t}` | {', '.join(TABLES[t])} |" for t in DATA_TYPES) + """
+"""
+    + "\n".join(f"| `{t}` | {', '.join(TABLES[t])} |" for t in DATA_TYPES)
+    + """
 
 Every task also writes its run log (`maicro_monitors.ingest_runs`: counts, quarantined records,
 API weight, status), its HTTP round trips (`api_latency`) and rejected records (`quarantine`).
@@ -38,11 +40,13 @@ could not fetch everything fails after storing the rest, and its retry repeats t
 `airflow dags test ingest_hyperliquid DATE` runs the interval that ends at DATE. Outside
 Airflow: `maicro ingest --start … --end …`.
 """
+)
 
 
 def _outlets(data_type: str) -> list[Asset]:
-    return [Asset(table_uri("local", *table.split(".")))
-            for table in TABLES[data_type] + MONITOR_TABLES]
+    return [
+        Asset(table_uri("local", *table.split("."))) for table in TABLES[data_type] + MONITOR_TABLES
+    ]
 
 
 @dag(
@@ -53,9 +57,12 @@ def _outlets(data_type: str) -> list[Asset]:
     max_active_runs=4,
     doc_md=DOC,
     tags=["ingest", "hyperliquid"],
-    default_args={"owner": "data-platform", "retries": 3,
-                  "retry_delay": pendulum.duration(seconds=20),
-                  "retry_exponential_backoff": True},
+    default_args={
+        "owner": "data-platform",
+        "retries": 3,
+        "retry_delay": pendulum.duration(seconds=20),
+        "retry_exponential_backoff": True,
+    },
 )
 def ingest_hyperliquid():
     steps = {}

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, AssetAlias, AssetAny, dag, task
-
 from maicro.assets import table_uri
 from maicro.replication.catalog import PROJECT_TABLES
 from maicro.replication.sync import MONITOR_TABLES
 
 # Scheduled on what ingestion writes locally; emits the cloud copies, which transform waits for.
-INGESTED = [Asset(table_uri("local", *t.split("."))) for t in PROJECT_TABLES if t not in MONITOR_TABLES]
+INGESTED = [
+    Asset(table_uri("local", *t.split("."))) for t in PROJECT_TABLES if t not in MONITOR_TABLES
+]
 REPLICATED = [Asset(table_uri("cloud", *t.split("."))) for t in PROJECT_TABLES]
 FOREIGN = AssetAlias("replicated_foreign_tables")
 
@@ -50,9 +51,12 @@ One run at a time (`max_active_runs=1`). Outside Airflow: `maicro replicate`, `m
     max_active_runs=1,
     doc_md=DOC,
     tags=["replication", "clickhouse"],
-    default_args={"owner": "data-platform", "retries": 3,
-                  "retry_delay": pendulum.duration(seconds=30),
-                  "retry_exponential_backoff": True},
+    default_args={
+        "owner": "data-platform",
+        "retries": 3,
+        "retry_delay": pendulum.duration(seconds=30),
+        "retry_exponential_backoff": True,
+    },
 )
 def replicate_to_cloud():
     @task(outlets=[*REPLICATED, FOREIGN])

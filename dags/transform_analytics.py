@@ -19,7 +19,6 @@ import pendulum
 from airflow.sdk import Asset, dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-
 from maicro.assets import table_uri
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -28,10 +27,17 @@ MANIFEST = PROJECT / "target" / "manifest.json"
 # The replicated raw tables the marts read; any of them updating schedules a run (a build is
 # idempotent and incremental, so an extra run costs seconds and changes nothing).
 UPSTREAM_TABLES = (
-    "hyperliquid.fills", "hyperliquid.funding", "hyperliquid.ledger_updates",
-    "hyperliquid.orders", "hyperliquid.account_snapshots", "hyperliquid.position_snapshots",
-    "hyperliquid.candles", "hyperliquid.mids", "hyperliquid.asset_contexts",
-    "maicro_logs.target_weights", "maicro_logs.account_strategies",
+    "hyperliquid.fills",
+    "hyperliquid.funding",
+    "hyperliquid.ledger_updates",
+    "hyperliquid.orders",
+    "hyperliquid.account_snapshots",
+    "hyperliquid.position_snapshots",
+    "hyperliquid.candles",
+    "hyperliquid.mids",
+    "hyperliquid.asset_contexts",
+    "maicro_logs.target_weights",
+    "maicro_logs.account_strategies",
 )
 ASSETS = [Asset(table_uri("cloud", *name.split("."))) for name in UPSTREAM_TABLES]
 ANY_UPSTREAM = functools.reduce(operator.or_, ASSETS)
@@ -59,7 +65,8 @@ Builds the analytics marts (DESIGN §3: `fct_pnl_daily`, `fct_account_daily`,
 if not MANIFEST.exists():
     raise FileNotFoundError(
         f"{MANIFEST} is missing: run `make setup` (it calls "
-        "maicro.transform.runner.build_manifest()) to build the dbt manifest")
+        "maicro.transform.runner.build_manifest()) to build the dbt manifest"
+    )
 
 
 @dag(
@@ -70,28 +77,43 @@ if not MANIFEST.exists():
     max_active_runs=1,
     doc_md=DOC,
     tags=["analytics", "dbt"],
-    default_args={"owner": "data-platform", "retries": 2,
-                  "retry_delay": pendulum.duration(seconds=30)},
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": pendulum.duration(seconds=30),
+    },
 )
 def transform_analytics():
     DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
-            dbt_project_path=PROJECT, manifest_path=MANIFEST, project_name="maicro_analytics",
-            install_dbt_deps=False, partial_parse=True),
+            dbt_project_path=PROJECT,
+            manifest_path=MANIFEST,
+            project_name="maicro_analytics",
+            install_dbt_deps=False,
+            partial_parse=True,
+        ),
         profile_config=ProfileConfig(
-            profile_name="maicro", target_name="cloud",
-            profiles_yml_filepath=PROJECT / "profiles.yml"),
+            profile_name="maicro",
+            target_name="cloud",
+            profiles_yml_filepath=PROJECT / "profiles.yml",
+        ),
         execution_config=ExecutionConfig(
             dbt_executable_path=PROJECT / "bin" / "dbt-maicro",
-            invocation_mode=InvocationMode.SUBPROCESS),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
-                                   test_behavior=TestBehavior.AFTER_EACH,
-                                   select=SELECT,
-                                   emit_datasets=False),
-        operator_args={"install_deps": False, "append_env": True,
-                       # the interpreter of the virtualenv Airflow runs in (has maicro and dbt)
-                       "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"}},
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            select=SELECT,
+            emit_datasets=False,
+        ),
+        operator_args={
+            "install_deps": False,
+            "append_env": True,
+            # the interpreter of the virtualenv Airflow runs in (has maicro and dbt)
+            "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"},
+        },
     )
 
 

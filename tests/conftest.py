@@ -86,23 +86,29 @@ def reset_pair(clickhouse_pair: Pair) -> None:
 
     known = {
         line.split("IF NOT EXISTS", 1)[1].split()[0].strip()
-        for m in available() for line in m.sql.splitlines()
+        for m in available()
+        for line in m.sql.splitlines()
         if line.startswith("CREATE TABLE IF NOT EXISTS")
     }
     for server in ("local", "cloud"):
         client = clickhouse_pair.client(server)
         tables = client.query(
             "SELECT database, name FROM system.tables WHERE database IN {dbs:Array(String)} "
-            "AND NOT is_temporary", parameters={"dbs": list(DATA_DATABASES)}).result_rows
+            "AND NOT is_temporary",
+            parameters={"dbs": list(DATA_DATABASES)},
+        ).result_rows
         for database, name in tables:
-            if f"{database}.{name}" in known and not (server == "cloud" and database == "analytics"):
+            if f"{database}.{name}" in known and not (
+                server == "cloud" and database == "analytics"
+            ):
                 client.command(f"TRUNCATE TABLE `{database}`.`{name}`")
             else:
                 client.command(f"DROP TABLE IF EXISTS `{database}`.`{name}` SYNC")
         client.command("CREATE DATABASE IF NOT EXISTS maicro_meta")
         for database, name in client.query(
-                "SELECT database, name FROM system.tables WHERE database = 'maicro_meta' "
-                "AND name != 'schema_migrations'").result_rows:
+            "SELECT database, name FROM system.tables WHERE database = 'maicro_meta' "
+            "AND name != 'schema_migrations'"
+        ).result_rows:
             client.command(f"TRUNCATE TABLE `{database}`.`{name}`")
         client.close()
     # Tables that migrations create must exist again after drops (e.g. a test dropped one).
@@ -116,15 +122,22 @@ def reset_pair(clickhouse_pair: Pair) -> None:
         client.close()
 
 
-def run_maicro(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
-               check: bool = False) -> subprocess.CompletedProcess:
+def run_maicro(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the real `maicro` console script as a user would."""
     full_env = {**os.environ, **(env or {})}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "maicro"), *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"maicro {' '.join(args)} failed ({result.returncode}):\n"
-                             f"{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"maicro {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result

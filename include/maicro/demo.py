@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from maicro import services, settings
@@ -34,10 +34,14 @@ SIMULATED_HISTORY_DAYS = 3  # stays within the 5,000 most recent 1m candles the 
 
 def register(subparsers) -> None:
     demo = subparsers.add_parser("demo", help="run the whole pipeline on the embedded defaults")
-    demo.add_argument("--no-airflow", action="store_true",
-                      help="stop after the first backfill instead of starting Airflow")
-    demo.add_argument("--exit", action="store_true",
-                      help="stop everything and exit once it is up (smoke test)")
+    demo.add_argument(
+        "--no-airflow",
+        action="store_true",
+        help="stop after the first backfill instead of starting Airflow",
+    )
+    demo.add_argument(
+        "--exit", action="store_true", help="stop everything and exit once it is up (smoke test)"
+    )
     demo.set_defaults(func=run_demo)
     stop = subparsers.add_parser("stop", help="stop everything `maicro demo` started")
     stop.set_defaults(func=lambda args: stop_all() or 0)
@@ -68,8 +72,20 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
     """Start `maicro simulate` in real time; returns the variables that point ingestion at it."""
     port = int(settings.env("MAICRO_SIMULATOR_PORT", str(DEFAULT_SIMULATOR_PORT)))
     url = f"http://127.0.0.1:{port}"
-    services.start("simulator", [str(BIN / "maicro"), "simulate", "--port", str(port),
-                                 "--speed", "1", "--days", str(SIMULATED_HISTORY_DAYS)], env=env)
+    services.start(
+        "simulator",
+        [
+            str(BIN / "maicro"),
+            "simulate",
+            "--port",
+            str(port),
+            "--speed",
+            "1",
+            "--days",
+            str(SIMULATED_HISTORY_DAYS),
+        ],
+        env=env,
+    )
     health: dict = {}
 
     def answered() -> bool:
@@ -79,8 +95,11 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
     services.wait_until(answered, 60, "simulator /health", "simulator")
     accounts = ",".join(f"{a['address']}={a['strategy']}" for a in health["accounts"])
     _say(f"simulator at {url} (accounts {accounts})")
-    return {"HYPERLIQUID_API_URL": url, "MAICRO_ACCOUNTS": accounts,
-            "MAICRO_TARGETS_URL": f"{url}/strategy/targets.csv"}
+    return {
+        "HYPERLIQUID_API_URL": url,
+        "MAICRO_ACCOUNTS": accounts,
+        "MAICRO_TARGETS_URL": f"{url}/strategy/targets.csv",
+    }
 
 
 def _airflow_password(home: Path) -> str:
@@ -98,15 +117,21 @@ def _start_airflow(env: dict[str, str]) -> str:
     home.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     # Task processes reach the API server through the execution API: it must name our port.
-    full_env = {**env, **airflow, "AIRFLOW__API__PORT": str(port),
-                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
-                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"}
+    full_env = {
+        **env,
+        **airflow,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    }
     services.start("airflow", [str(BIN / "airflow"), "standalone"], env=full_env)
 
     def healthy() -> bool:
         body = _get_json(f"{url}/api/v2/monitor/health") or {}
-        return all(body.get(part, {}).get("status") == "healthy"
-                   for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
+        return all(
+            body.get(part, {}).get("status") == "healthy"
+            for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        )
 
     services.wait_until(healthy, 240, "Airflow /api/v2/monitor/health all healthy", "airflow")
     _say(f"Airflow UI at {url}  (user admin, password {_airflow_password(home)})")
@@ -115,7 +140,9 @@ def _start_airflow(env: dict[str, str]) -> str:
 
 def stop_all() -> None:
     """Stop what the demo started, newest first; safe to call when nothing runs."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+    previous = signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # a second Ctrl-C must not cut this short
     try:
         for name in ("airflow", "simulator"):
             services.stop(name, log=_say)
@@ -143,7 +170,7 @@ def run_demo(args: argparse.Namespace) -> int:
         else:
             env.update(_start_simulator(env))
             days = SIMULATED_HISTORY_DAYS
-        end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
         start = (end - timedelta(days=days)).replace(hour=0, minute=0)
         _maicro("ingest", "--start", start.isoformat(), "--end", end.isoformat(), env=env)
         _maicro("replicate", env=env)

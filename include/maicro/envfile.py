@@ -21,7 +21,9 @@ def write_env_file() -> bool:
     path = settings.project_root() / ".env"
     if path.exists():
         return False
-    lines = [f"MAICRO_{role.upper()}_PASSWORD={secrets.token_urlsafe(18)}" for role in settings.ROLES]
+    lines = [
+        f"MAICRO_{role.upper()}_PASSWORD={secrets.token_urlsafe(18)}" for role in settings.ROLES
+    ]
     path.write_text(TEMPLATE.format(passwords="\n".join(lines)))
     path.chmod(0o600)
     return True

@@ -12,8 +12,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from maicro import settings
 from maicro.errors import MaicroError
@@ -62,8 +62,15 @@ def start(name: str, argv: list[str], env: dict[str, str] | None = None) -> int:
     if pid:
         raise MaicroError(f"{name} is already running (pid {pid}); run `make stop` first")
     with open(log_path(name), "ab") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True, cwd=settings.project_root())
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            cwd=settings.project_root(),
+        )
     _pid_file(name).write_text(str(proc.pid))
     return proc.pid
 
@@ -119,9 +126,11 @@ def stop(name: str, grace_s: float = 30.0, log: Callable[[str], None] = print) -
             children = [p for p in alive if p != pgid]
             return children or (alive if time.monotonic() - started < 5 else [])
 
-        phases = ((signal.SIGINT, grace_s, after_sigint),
-                  (signal.SIGTERM, 10.0, lambda: _alive_members(pgid)),
-                  (signal.SIGKILL, 5.0, lambda: _alive_members(pgid)))
+        phases = (
+            (signal.SIGINT, grace_s, after_sigint),
+            (signal.SIGTERM, 10.0, lambda: _alive_members(pgid)),
+            (signal.SIGKILL, 5.0, lambda: _alive_members(pgid)),
+        )
         for sig, wait_s, remaining in phases:
             try:
                 os.killpg(pgid, sig)

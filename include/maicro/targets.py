@@ -15,12 +15,11 @@ Known strategies are `MAICRO_STRATEGIES` (comma-separated) if set, else the ones
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maicro import settings
 from maicro.errors import MaicroError
@@ -95,14 +94,17 @@ def _ts_ms(value) -> int:
     return int(stamp.value // 1_000_000)
 
 
-def check(frame: pd.DataFrame, *, strategies: set[str] | None = None,
-          limit: float | None = None) -> tuple[list[tuple], list[Problem]]:
+def check(
+    frame: pd.DataFrame, *, strategies: set[str] | None = None, limit: float | None = None
+) -> tuple[list[tuple], list[Problem]]:
     """Validate every row: (rows as (strategy, ts_ms, coin, weight), problems)."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise MaicroError(f"missing column(s) {', '.join(missing)}; expected "
-                          f"{', '.join(REQUIRED)} "
-                          f"(found {', '.join(map(str, frame.columns)) or 'none'})")
+        raise MaicroError(
+            f"missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(REQUIRED)} "
+            f"(found {', '.join(map(str, frame.columns)) or 'none'})"
+        )
     strategies = known_strategies() if strategies is None else strategies
     limit = max_abs_weight() if limit is None else limit
     rows: list[tuple] = []
@@ -127,16 +129,19 @@ def check(frame: pd.DataFrame, *, strategies: set[str] | None = None,
             try:
                 weight = float(str(raw["target_weight"]).strip())
             except ValueError:
-                raise ValueError("non-numeric target_weight "
-                                 f"{str(raw['target_weight'])[:40]!r}") from None
+                raise ValueError(
+                    f"non-numeric target_weight {str(raw['target_weight'])[:40]!r}"
+                ) from None
             if not math.isfinite(weight):
                 raise ValueError(f"non-finite target_weight {raw['target_weight']!r}")
             if abs(weight) > limit:
                 raise ValueError(f"absurd target_weight {weight:g} (|w| > {limit:g})")
             key = (strategy, ts, coin)
             if key in seen:
-                raise ValueError(f"duplicate coin {coin} for strategy {strategy} at ts {raw['ts']} "
-                                 f"(first at row {seen[key] + 1})")
+                raise ValueError(
+                    f"duplicate coin {coin} for strategy {strategy} at ts {raw['ts']} "
+                    f"(first at row {seen[key] + 1})"
+                )
             seen[key] = index
             rows.append((strategy, ts, coin, weight))
         except ValueError as exc:
@@ -149,9 +154,12 @@ def insert(ch_client, rows: list[tuple], source: str) -> int:
     if not rows:
         return 0
     strategy, ts, coin, weight = zip(*rows)
-    ch_client.insert(TABLE, [list(strategy), list(ts), list(coin), list(weight),
-                             [source] * len(rows)],
-                     column_names=list(COLUMNS), column_oriented=True)
+    ch_client.insert(
+        TABLE,
+        [list(strategy), list(ts), list(coin), list(weight), [source] * len(rows)],
+        column_names=list(COLUMNS),
+        column_oriented=True,
+    )
     return len(rows)
 
 
@@ -182,20 +190,23 @@ def feed_url() -> str | None:
     return settings.env("MAICRO_TARGETS_URL")
 
 
-def fetch_feed(url: str, strategy: str, start_ms: int, end_ms: int, *, timeout_s: float = 30,
-               session=None) -> pd.DataFrame:
+def fetch_feed(
+    url: str, strategy: str, start_ms: int, end_ms: int, *, timeout_s: float = 30, session=None
+) -> pd.DataFrame:
     """The feed's rows for one strategy with ts in [start_ms, end_ms) (as strings)."""
     import requests
 
     http = session or requests
     try:
-        response = http.get(url, params={"strategy": strategy, "start": start_ms,
-                                         "end": end_ms}, timeout=timeout_s)
+        response = http.get(
+            url, params={"strategy": strategy, "start": start_ms, "end": end_ms}, timeout=timeout_s
+        )
     except requests.RequestException as exc:
         raise MaicroError(f"target feed {url} unreachable: {exc}") from None
     if response.status_code != 200:
-        raise MaicroError(f"target feed {url} answered HTTP {response.status_code}: "
-                          f"{response.text[:120]}")
+        raise MaicroError(
+            f"target feed {url} answered HTTP {response.status_code}: {response.text[:120]}"
+        )
     import pandas as pd
 
     if not response.text.strip():

@@ -7,7 +7,6 @@ and records the environment here, so `run_dag_test` can be called from any DAG t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,13 +26,21 @@ def session_env() -> dict[str, str]:
     return dict(_SESSION_ENV)
 
 
-def run_dag_test(dag_id: str, logical_date: str | None = None,
-                 extra_env: dict[str, str] | None = None, timeout: float = 600,
-                 ) -> subprocess.CompletedProcess:
+def run_dag_test(
+    dag_id: str,
+    logical_date: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess:
     """`airflow dags test DAG_ID [DATE]` as a subprocess; returns the completed process."""
     args = [AIRFLOW, "dags", "test", dag_id] + ([logical_date] if logical_date else [])
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                          env={**session_env(), **(extra_env or {})})
+    return subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**session_env(), **(extra_env or {})},
+    )
 
 
 def dagbag_summary() -> dict:
@@ -53,8 +60,9 @@ for dag_id, dag in bag.dags.items():
     }
 print("DAGBAG_JSON=" + json.dumps(out))
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=session_env(), timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=session_env(), timeout=300
+    )
     for line in result.stdout.splitlines():
         if line.startswith("DAGBAG_JSON="):
             return json.loads(line.split("=", 1)[1])

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
+
 from tests.dags.airflow_helpers import dagbag_summary, run_dag_test
 from tests.integration._ingest_support import (
-    NOW, assert_close, expected_fills_from_records, keyed, query, stored_daily_fills)
+    NOW,
+    assert_close,
+    expected_fills_from_records,
+    keyed,
+    query,
+    stored_daily_fills,
+)
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -17,7 +23,7 @@ TASKS = ["targets", "fills", "funding", "ledger", "orders", "snapshots", "market
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +39,26 @@ def test_shape_tasks_outlets_and_schedule(dag):
     assert set(dag["outlets"]["snapshots"]) >= {
         "clickhouse://local/hyperliquid/account_snapshots",
         "clickhouse://local/hyperliquid/position_snapshots",
-        "clickhouse://local/hyperliquid/open_order_snapshots"}
+        "clickhouse://local/hyperliquid/open_order_snapshots",
+    }
     assert "clickhouse://local/maicro_logs/target_weights" in dag["outlets"]["targets"]
     assert all(r >= 2 for r in dag["retries"].values())
 
 
 @pytest.fixture
 def sim(fresh_clickhouse, airflow_env):
-    with start_simulator(SimConfig(seed=21, n_accounts=2, days=1, now_ms=NOW, fills_per_day=2000,
-                                   rate_limit=False)) as handle:
-        yield handle, {
-            "HYPERLIQUID_API_URL": handle.url,
-            "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in handle.sim.accounts),
-            "MAICRO_TARGETS_URL": f"{handle.url}/strategy/targets.csv",
-            "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
-        }
+    with start_simulator(
+        SimConfig(seed=21, n_accounts=2, days=1, now_ms=NOW, fills_per_day=2000, rate_limit=False)
+    ) as handle:
+        yield (
+            handle,
+            {
+                "HYPERLIQUID_API_URL": handle.url,
+                "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in handle.sim.accounts),
+                "MAICRO_TARGETS_URL": f"{handle.url}/strategy/targets.csv",
+                "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
+            },
+        )
 
 
 @pytest.mark.slow  # ~50 s: eight tasks through real Airflow
@@ -55,21 +66,35 @@ def test_live_run_covers_its_data_interval(sim, fresh_clickhouse):
     """A run of a 4-hourly schedule ingests exactly [NOW-4h, NOW), snapshots too.
     (`airflow dags test DAG DATE` runs the interval that ends at DATE.)"""
     handle, env = sim
-    result = run_dag_test("ingest_hyperliquid", iso(NOW),
-                          extra_env={**env, "MAICRO_INGEST_SCHEDULE": "0 */4 * * *"})
+    result = run_dag_test(
+        "ingest_hyperliquid", iso(NOW), extra_env={**env, "MAICRO_INGEST_SCHEDULE": "0 */4 * * *"}
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    runs = query(fresh_clickhouse, "SELECT data_type, status, "
-                 "toUnixTimestamp64Milli(window_start) AS s, toUnixTimestamp64Milli(window_end) AS e "
-                 "FROM maicro_monitors.ingest_runs")
+    runs = query(
+        fresh_clickhouse,
+        "SELECT data_type, status, "
+        "toUnixTimestamp64Milli(window_start) AS s, toUnixTimestamp64Milli(window_end) AS e "
+        "FROM maicro_monitors.ingest_runs",
+    )
     assert set(runs["data_type"]) == set(TASKS)
     assert set(zip(runs["s"], runs["e"])) == {(NOW - 4 * HOUR, NOW)}
     assert "skipped" not in set(runs[runs["data_type"] != "targets"]["status"])
     expected = expected_fills_from_records(handle.sim, NOW - 4 * HOUR, NOW)
     assert expected
-    assert_close(keyed(stored_daily_fills(fresh_clickhouse),
-                       ["n_fills", "realized_pnl_gross", "fees", "volume_usd"]), expected)
-    assert query(fresh_clickhouse, "SELECT count() AS n FROM hyperliquid.account_snapshots")["n"][0] == 2
-    candles = query(fresh_clickhouse, "SELECT coin, count() AS n FROM hyperliquid.candles GROUP BY coin")
+    assert_close(
+        keyed(
+            stored_daily_fills(fresh_clickhouse),
+            ["n_fills", "realized_pnl_gross", "fees", "volume_usd"],
+        ),
+        expected,
+    )
+    assert (
+        query(fresh_clickhouse, "SELECT count() AS n FROM hyperliquid.account_snapshots")["n"][0]
+        == 2
+    )
+    candles = query(
+        fresh_clickhouse, "SELECT coin, count() AS n FROM hyperliquid.candles GROUP BY coin"
+    )
     assert len(candles) > 0 and set(candles["n"]) == {4 * 60}
 
 
@@ -82,12 +107,20 @@ def test_backfill_run_of_an_old_minute_skips_snapshots(sim, fresh_clickhouse):
     logical = first_fill // MINUTE * MINUTE  # a minute with at least one fill
     result = run_dag_test("ingest_hyperliquid", iso(logical + MINUTE), extra_env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    runs = query(fresh_clickhouse, "SELECT data_type, status, "
-                 "toUnixTimestamp64Milli(window_start) AS s, toUnixTimestamp64Milli(window_end) AS e "
-                 "FROM maicro_monitors.ingest_runs")
+    runs = query(
+        fresh_clickhouse,
+        "SELECT data_type, status, "
+        "toUnixTimestamp64Milli(window_start) AS s, toUnixTimestamp64Milli(window_end) AS e "
+        "FROM maicro_monitors.ingest_runs",
+    )
     assert set(zip(runs["s"], runs["e"])) == {(logical, logical + MINUTE)}
     assert set(runs[runs["data_type"].isin(["snapshots", "market"])]["status"]) == {"skipped"}
     expected = expected_fills_from_records(handle.sim, logical, logical + MINUTE)
     assert expected
-    assert_close(keyed(stored_daily_fills(fresh_clickhouse),
-                       ["n_fills", "realized_pnl_gross", "fees", "volume_usd"]), expected)
+    assert_close(
+        keyed(
+            stored_daily_fills(fresh_clickhouse),
+            ["n_fills", "realized_pnl_gross", "fees", "volume_usd"],
+        ),
+        expected,
+    )

@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 from maicro import services
-from maicro.clickhouse import embedded
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,15 +49,22 @@ def _query(env: dict, sql: str) -> str:
     state = json.loads((Path(env["MAICRO_STATE_DIR"]) / "clickhouse/cloud/server.json").read_text())
     request = urllib.request.Request(
         f"http://127.0.0.1:{state['http_port']}/?query=" + urllib.parse.quote(sql),
-        headers={"X-ClickHouse-User": "maicro_reader",
-                 "X-ClickHouse-Key": env["MAICRO_READER_PASSWORD"]})
+        headers={
+            "X-ClickHouse-User": "maicro_reader",
+            "X-ClickHouse-Key": env["MAICRO_READER_PASSWORD"],
+        },
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read().decode().strip()
 
 
 def test_make_demo_runs_the_pipeline_and_ctrl_c_stops_everything(tmp_path, monkeypatch):
-    env = {**os.environ, "MAICRO_STATE_DIR": str(tmp_path / "state"),
-           "MAICRO_AIRFLOW_PORT": str(_free_port()), "MAICRO_SIMULATOR_PORT": str(_free_port())}
+    env = {
+        **os.environ,
+        "MAICRO_STATE_DIR": str(tmp_path / "state"),
+        "MAICRO_AIRFLOW_PORT": str(_free_port()),
+        "MAICRO_SIMULATOR_PORT": str(_free_port()),
+    }
     for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL"):
         env.pop(name, None)
     for name in ("LOCAL", "CLOUD"):
@@ -69,30 +75,56 @@ def test_make_demo_runs_the_pipeline_and_ctrl_c_stops_everything(tmp_path, monke
         monkeypatch.setenv(key, value)
     log = tmp_path / "demo.log"
     with open(log, "w") as out:
-        demo = subprocess.Popen(["make", "-s", "demo"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        demo = subprocess.Popen(
+            ["make", "-s", "demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     pids, groups = [], []
     try:
-        _wait_for(lambda: "Press Ctrl-C to stop" in log.read_text() or demo.poll() is not None,
-                  900, "the demo to be up", log)
+        _wait_for(
+            lambda: "Press Ctrl-C to stop" in log.read_text() or demo.poll() is not None,
+            900,
+            "the demo to be up",
+            log,
+        )
         assert demo.poll() is None, f"demo exited early:\n{log.read_text()[-6000:]}"
-        status = subprocess.run([str(ROOT / ".venv/bin/maicro"), "clickhouse", "status"],
-                                env=env, capture_output=True, text=True, timeout=60)
+        status = subprocess.run(
+            [str(ROOT / ".venv/bin/maicro"), "clickhouse", "status"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert status.returncode == 0, status.stdout + status.stderr
         assert status.stdout.count("healthy") == 2 and status.stdout.count("schema ok") == 2
         port = env["MAICRO_AIRFLOW_PORT"]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=10) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=10
+        ) as r:
             health = json.loads(r.read())
         assert {k: v["status"] for k, v in health.items()} == {
-            "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy",
-            "dag_processor": "healthy"}
+            "metadatabase": "healthy",
+            "scheduler": "healthy",
+            "triggerer": "healthy",
+            "dag_processor": "healthy",
+        }
         # The first backfill went through ingest → replicate → transform: the marts have numbers.
         assert int(_query(env, "SELECT count() FROM analytics.fct_pnl_daily")) > 0
-        assert int(_query(env, "SELECT countDistinct(account) FROM analytics.fct_account_daily")) == 2
-        pids = [json.loads((tmp_path / "state/clickhouse" / n / "server.json").read_text())["pid"]
-                for n in ("local", "cloud")]
-        groups = [int((tmp_path / "state/services" / f"{n}.pid").read_text())
-                  for n in ("airflow", "simulator")]
+        assert (
+            int(_query(env, "SELECT countDistinct(account) FROM analytics.fct_account_daily")) == 2
+        )
+        pids = [
+            json.loads((tmp_path / "state/clickhouse" / n / "server.json").read_text())["pid"]
+            for n in ("local", "cloud")
+        ]
+        groups = [
+            int((tmp_path / "state/services" / f"{n}.pid").read_text())
+            for n in ("airflow", "simulator")
+        ]
     finally:
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         demo.wait(timeout=180)

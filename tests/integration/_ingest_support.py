@@ -6,15 +6,14 @@ decimals by the simulator), never from our code.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
-
 from maicro.ingest.catalog import MONITOR_TABLES, TABLES
 
 DAY_MS = 86_400_000
 # A fixed exchange clock (midday), so tests do not depend on the wall clock.
-NOW = int(datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc).timestamp() * 1000)
+NOW = int(datetime(2026, 3, 10, 12, 0, tzinfo=UTC).timestamp() * 1000)
 ALL_TABLES = sorted({t for ts in TABLES.values() for t in ts} | set(MONITOR_TABLES))
 
 
@@ -49,16 +48,22 @@ def query(pair, sql: str, **params) -> pd.DataFrame:
 
 
 def stored_daily_fills(pair) -> pd.DataFrame:
-    return query(pair, """
+    return query(
+        pair,
+        """
         SELECT account, toDate(time) AS day, coin, count() AS n_fills,
                sum(closed_pnl) AS realized_pnl_gross, sum(fee) AS fees, sum(px * sz) AS volume_usd
-        FROM hyperliquid.fills FINAL GROUP BY account, day, coin""")
+        FROM hyperliquid.fills FINAL GROUP BY account, day, coin""",
+    )
 
 
 def stored_daily_funding(pair) -> pd.DataFrame:
-    return query(pair, """
+    return query(
+        pair,
+        """
         SELECT account, toDate(time) AS day, coin, sum(usdc) AS funding, count() AS n
-        FROM hyperliquid.funding FINAL GROUP BY account, day, coin""")
+        FROM hyperliquid.funding FINAL GROUP BY account, day, coin""",
+    )
 
 
 def keyed(frame: pd.DataFrame, columns) -> dict:
@@ -72,7 +77,7 @@ def keyed(frame: pd.DataFrame, columns) -> dict:
 
 
 def assert_close(actual: dict, expected: dict, tol: float = 1e-6) -> None:
-    assert set(actual) == set(expected), (sorted(set(actual) ^ set(expected))[:10])
+    assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
     for key, exp in expected.items():
         got = actual[key]
         for g, e in zip(got, exp):
@@ -91,7 +96,7 @@ def expected_funding(sim, start_ms, end_ms) -> dict:
     rows = {}
     for account, _ in sim.accounts:
         for rec in sim.records("funding", account, start_ms, end_ms):
-            day = datetime.fromtimestamp(rec["time"] / 1000, tz=timezone.utc).date().isoformat()
+            day = datetime.fromtimestamp(rec["time"] / 1000, tz=UTC).date().isoformat()
             key = (account, day, rec["delta"]["coin"])
             total, n = rows.get(key, (0.0, 0))
             rows[key] = (total + float(rec["delta"]["usdc"]), n + 1)
@@ -104,9 +109,13 @@ def expected_fills_from_records(sim, start_ms, end_ms) -> dict:
     rows = {}
     for account, _ in sim.accounts:
         for f in sim.records("fills", account, start_ms, end_ms):
-            day = datetime.fromtimestamp(f["time"] / 1000, tz=timezone.utc).date().isoformat()
+            day = datetime.fromtimestamp(f["time"] / 1000, tz=UTC).date().isoformat()
             key = (account, day, f["coin"])
             n, pnl, fee, vol = rows.get(key, (0, 0.0, 0.0, 0.0))
-            rows[key] = (n + 1, pnl + float(f["closedPnl"]), fee + float(f["fee"]),
-                         vol + float(f["px"]) * float(f["sz"]))
+            rows[key] = (
+                n + 1,
+                pnl + float(f["closedPnl"]),
+                fee + float(f["fee"]),
+                vol + float(f["px"]) * float(f["sz"]),
+            )
     return rows

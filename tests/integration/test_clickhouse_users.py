@@ -5,7 +5,6 @@ from __future__ import annotations
 import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
-
 from maicro.errors import MaicroError
 
 ROW = "('s', toDateTime64('2026-01-01 00:00:00', 3, 'UTC'), 'BTC', 0.5, 'test', now64(3))"
@@ -36,12 +35,27 @@ def allowed(client, sql: str) -> bool:
         ("local", "replicator", f"INSERT INTO maicro_logs.target_weights VALUES {ROW}", False),
         ("local", "replicator", "SELECT count() FROM maicro_meta.schema_migrations", False),
         ("cloud", "replicator", f"INSERT INTO maicro_logs.target_weights VALUES {ROW}", True),
-        ("cloud", "replicator", "CREATE TABLE IF NOT EXISTS binance.rep_probe (a UInt8) ENGINE = MergeTree ORDER BY a", True),
-        ("cloud", "replicator", "CREATE TABLE analytics.rep_probe (a UInt8) ENGINE = MergeTree ORDER BY a", False),
+        (
+            "cloud",
+            "replicator",
+            "CREATE TABLE IF NOT EXISTS binance.rep_probe (a UInt8) ENGINE = MergeTree ORDER BY a",
+            True,
+        ),
+        (
+            "cloud",
+            "replicator",
+            "CREATE TABLE analytics.rep_probe (a UInt8) ENGINE = MergeTree ORDER BY a",
+            False,
+        ),
         ("cloud", "replicator", "DROP DATABASE hyperliquid", False),
         # transform: reads cloud raw, owns analytics
         ("cloud", "transform", "SELECT count() FROM hyperliquid.fills", True),
-        ("cloud", "transform", "CREATE TABLE IF NOT EXISTS analytics.tr_probe (a UInt8) ENGINE = MergeTree ORDER BY a", True),
+        (
+            "cloud",
+            "transform",
+            "CREATE TABLE IF NOT EXISTS analytics.tr_probe (a UInt8) ENGINE = MergeTree ORDER BY a",
+            True,
+        ),
         ("cloud", "transform", "DROP TABLE IF EXISTS analytics.tr_probe", True),
         ("cloud", "transform", f"INSERT INTO maicro_logs.target_weights VALUES {ROW}", False),
         ("local", "transform", "SELECT count() FROM hyperliquid.fills", False),
@@ -67,13 +81,16 @@ def test_wrong_password_is_refused(clickhouse_pair, monkeypatch):
 @pytest.mark.parametrize("server", ["local", "cloud"])
 def test_default_user_is_useless_over_the_network(clickhouse_pair, server):
     endpoint = clickhouse_pair.endpoint(server)
-    client = clickhouse_connect.get_client(host=endpoint.host, port=endpoint.http_port,
-                                           username="default", password="")
+    client = clickhouse_connect.get_client(
+        host=endpoint.host, port=endpoint.http_port, username="default", password=""
+    )
     visible = {row[0] for row in client.query("SELECT name FROM system.databases").result_rows}
     assert visible <= {"system", "default", "INFORMATION_SCHEMA", "information_schema"}
-    for sql in ("SELECT count() FROM hyperliquid.fills",
-                "SELECT count() FROM maicro_meta.schema_migrations",
-                "CREATE DATABASE probe",
-                "CREATE TABLE default.probe (a UInt8) ENGINE = Memory",
-                "SELECT * FROM url('http://127.0.0.1:1/', CSV, 'a String')"):
+    for sql in (
+        "SELECT count() FROM hyperliquid.fills",
+        "SELECT count() FROM maicro_meta.schema_migrations",
+        "CREATE DATABASE probe",
+        "CREATE TABLE default.probe (a UInt8) ENGINE = Memory",
+        "SELECT * FROM url('http://127.0.0.1:1/', CSV, 'a String')",
+    ):
         assert not allowed(client, sql), sql

@@ -9,11 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.slow  # four dbt builds: ~2-3 minutes on 2 cores (still run by default)
-
 from tests.conftest import run_maicro
-from tests.integration.test_dbt_marts import (DAY_MS, N_DAYS, NOW, SWITCH_AT, reassign, reset_cloud,
-                                              snapshot_times)
+from tests.integration.test_dbt_marts import (
+    DAY_MS,
+    N_DAYS,
+    NOW,
+    SWITCH_AT,
+    reassign,
+    reset_cloud,
+    snapshot_times,
+)
+
+pytestmark = pytest.mark.slow  # four dbt builds: ~2-3 minutes on 2 cores (still run by default)
 
 SPLIT_DAY = 5  # first build sees days [0, 5), the second all 8
 LATE_DAY = 1
@@ -53,11 +60,17 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
             if pd.api.types.is_float_dtype(left[col]):
                 diff = (left[col] - right[col]).abs()
                 same_null = left[col].isna() == right[col].isna()
-                assert same_null.all() and (diff.fillna(0) <= 1e-9 * (1 + left[col].abs().fillna(0))).all(), \
-                    f"{table}.{col} differs"
+                assert (
+                    same_null.all()
+                    and (diff.fillna(0) <= 1e-9 * (1 + left[col].abs().fillna(0))).all()
+                ), f"{table}.{col} differs"
             else:
                 same = left[col].astype(str).equals(right[col].astype(str))
-                if not same and left[col].dtype == object and isinstance(left[col].iloc[0], (list, np.ndarray)):
+                if (
+                    not same
+                    and left[col].dtype == object
+                    and isinstance(left[col].iloc[0], (list, np.ndarray))
+                ):
                     same = all(same_array(x, y) for x, y in zip(left[col], right[col]))
                 assert same, f"{table}.{col} differs"
 
@@ -66,16 +79,22 @@ def same_array(x, y) -> bool:
     """One array cell (the tracking models' per-coin arrays): numbers up to float rounding,
     strings exactly."""
     if len(x) and not isinstance(x[0], str):
-        return np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=1e-9, atol=1e-12)
+        return np.allclose(
+            np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=1e-9, atol=1e-12
+        )
     return list(x) == list(y)
 
 
-def load_range(sim, client, start: int, end: int, times: list[int], *, as_if_live: bool = False) -> None:
+def load_range(
+    sim, client, start: int, end: int, times: list[int], *, as_if_live: bool = False
+) -> None:
     """The simulator's history and snapshots of [start, end) into the cloud raw tables."""
     from maicro.transform import sim_load
 
     sim_load.load_history(sim, client, start, end, as_if_live=as_if_live)
-    sim_load.load_snapshots(sim, client, [t for t in times if start <= t < end], as_if_live=as_if_live)
+    sim_load.load_snapshots(
+        sim, client, [t for t in times if start <= t < end], as_if_live=as_if_live
+    )
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +111,17 @@ def builds(clickhouse_pair, tmp_path_factory):
     # Day 1's funding of the first account arrives late: withheld from the first build.
     account = sim.accounts[0][0]
     late_start, late_end = sim.origin + LATE_DAY * DAY_MS, sim.origin + (LATE_DAY + 1) * DAY_MS
-    late_where = (f"account = '{account}' AND time >= fromUnixTimestamp64Milli({late_start}) "
-                  f"AND time < fromUnixTimestamp64Milli({late_end})")
-    late_rows = client.query(f"SELECT count() FROM hyperliquid.funding WHERE {late_where}").result_rows[0][0]
+    late_where = (
+        f"account = '{account}' AND time >= fromUnixTimestamp64Milli({late_start}) "
+        f"AND time < fromUnixTimestamp64Milli({late_end})"
+    )
+    late_rows = client.query(
+        f"SELECT count() FROM hyperliquid.funding WHERE {late_where}"
+    ).result_rows[0][0]
     assert late_rows > 0
-    client.command(f"DELETE FROM hyperliquid.funding WHERE {late_where}",
-                   settings={"mutations_sync": 2})
+    client.command(
+        f"DELETE FROM hyperliquid.funding WHERE {late_where}", settings={"mutations_sync": 2}
+    )
     run_maicro("transform", "--no-tests", env=env, check=True, timeout=900)
     first = read_all(client)
 
@@ -109,17 +133,29 @@ def builds(clickhouse_pair, tmp_path_factory):
     # ingested_at is older than what the first build already holds (within the lookback).
     from maicro.ingest import funding
 
-    rows = [funding.parse(rec, account) for rec in sim.records("funding", account, late_start, late_end)]
-    client.insert("hyperliquid.funding", [r + (pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1),) for r in rows],
-                  column_names=list(funding.COLUMNS) + ["ingested_at"])
+    rows = [
+        funding.parse(rec, account) for rec in sim.records("funding", account, late_start, late_end)
+    ]
+    client.insert(
+        "hyperliquid.funding",
+        [r + (pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1),) for r in rows],
+        column_names=list(funding.COLUMNS) + ["ingested_at"],
+    )
     run_maicro("transform", env=env, check=True, timeout=900)
     incremental = read_all(client)
     run_maicro("transform", "--no-tests", env=env, check=True, timeout=900)
     rerun = read_all(client)
     run_maicro("transform", "--full-refresh", "--no-tests", env=env, check=True, timeout=900)
     full = read_all(client)
-    yield {"first": first, "incremental": incremental, "rerun": rerun, "full": full,
-           "sim": sim, "account": account, "late_rows": late_rows}
+    yield {
+        "first": first,
+        "incremental": incremental,
+        "rerun": rerun,
+        "full": full,
+        "sim": sim,
+        "account": account,
+        "late_rows": late_rows,
+    }
     client.close()
 
 
@@ -175,7 +211,8 @@ CARRY_VARS = "{late_arrival_lookback_hours: 0}"
 def november_parts(client) -> dict[str, list[str]]:
     rows = client.query(
         "SELECT table, groupArray(name) FROM system.parts WHERE database = 'analytics' AND active"
-        " AND partition = '202511' GROUP BY table").result_rows
+        " AND partition = '202511' GROUP BY table"
+    ).result_rows
     return {table: sorted(names) for table, names in rows}
 
 
@@ -205,11 +242,17 @@ def carried(builds, clickhouse_pair, tmp_path_factory):
 def test_a_new_month_leaves_the_previous_month_untouched(carried):
     # (not int_orders_filled: its watermark is its orders' and fills' ingestion, so the candles
     # of November's last minutes, ingested after its last order, look new to it)
-    incremental_models = ("int_positions_derived_eod", "int_fills_aggregated_daily",
-                          "int_snapshots_compared_to_targets", "fct_positions_vs_targets")
+    incremental_models = (
+        "int_positions_derived_eod",
+        "int_fills_aggregated_daily",
+        "int_snapshots_compared_to_targets",
+        "fct_positions_vs_targets",
+    )
     for model in incremental_models:
         assert carried["before"].get(model), f"{model} has no November partition"
-        assert carried["after"][model] == carried["before"][model], f"{model}: November was rewritten"
+        assert carried["after"][model] == carried["before"][model], (
+            f"{model}: November was rewritten"
+        )
 
 
 def test_fills_derived_positions_carry_over_the_month_boundary(carried):
@@ -217,5 +260,7 @@ def test_fills_derived_positions_carry_over_the_month_boundary(carried):
     december = derived[pd.to_datetime(derived["day"]).dt.month == 12]
     carried_over = december[pd.to_datetime(december["last_fill_day"]).dt.month == 11]
     assert len(december) > 0 and (december["szi"] != 0).any()
-    assert len(carried_over) > 0, "no December day relies on a November state: the carry is untested"
+    assert len(carried_over) > 0, (
+        "no December day relies on a November state: the carry is untested"
+    )
     assert_same(carried["incremental"], carried["full"])

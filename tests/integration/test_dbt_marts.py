@@ -28,17 +28,28 @@ NO_SNAPSHOT_DAYS = (3, 4)
 SWITCH_AT = ORIGIN + 2 * DAY_MS + 12 * 3_600_000 + 1_800_000
 CENT = 0.005
 
-RAW_TABLES = ("hyperliquid.fills", "hyperliquid.funding", "hyperliquid.ledger_updates",
-              "hyperliquid.orders", "hyperliquid.candles", "hyperliquid.account_snapshots",
-              "hyperliquid.position_snapshots", "hyperliquid.mids", "hyperliquid.asset_contexts",
-              "maicro_logs.target_weights", "maicro_logs.account_strategies")
+RAW_TABLES = (
+    "hyperliquid.fills",
+    "hyperliquid.funding",
+    "hyperliquid.ledger_updates",
+    "hyperliquid.orders",
+    "hyperliquid.candles",
+    "hyperliquid.account_snapshots",
+    "hyperliquid.position_snapshots",
+    "hyperliquid.mids",
+    "hyperliquid.asset_contexts",
+    "maicro_logs.target_weights",
+    "maicro_logs.account_strategies",
+)
 
 
 def reset_cloud(client) -> None:
     """Empty the cloud raw tables and drop every analytics relation (a clean build)."""
     for table in RAW_TABLES:
         client.command(f"TRUNCATE TABLE {table}")
-    for (name,) in client.query("SELECT name FROM system.tables WHERE database = 'analytics'").result_rows:
+    for (name,) in client.query(
+        "SELECT name FROM system.tables WHERE database = 'analytics'"
+    ).result_rows:
         client.command(f"DROP TABLE IF EXISTS analytics.`{name}` SYNC")
 
 
@@ -81,9 +92,14 @@ def reassign(client, account: str, strategy: str, at_ms: int) -> None:
     """Record `account` running `strategy` from `at_ms` on, the way ingestion records a change."""
     from maicro.ingest import strategies
 
-    added = strategies.record(client, [(account, strategy)], lambda: at_ms,
-                              lambda table, columns, rows: client.insert(
-                                  table, [list(r) for r in rows], column_names=list(columns)))
+    added = strategies.record(
+        client,
+        [(account, strategy)],
+        lambda: at_ms,
+        lambda table, columns, rows: client.insert(
+            table, [list(r) for r in rows], column_names=list(columns)
+        ),
+    )
     assert added == [(account, strategy, at_ms)]
 
 
@@ -101,12 +117,15 @@ def as_float(df: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def test_pnl_components_match_ground_truth_to_the_cent(built, sim):
-    truth = as_float(sim.ground_truth_daily(sim.origin, NOW - 1),
-                     ["realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod", "volume_usd"])
+    truth = as_float(
+        sim.ground_truth_daily(sim.origin, NOW - 1),
+        ["realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod", "volume_usd"],
+    )
     truth["day"] = pd.to_datetime(truth["day"]).dt.date
     mart = frame(built, "SELECT * FROM analytics.fct_pnl_daily")
-    joined = truth.merge(mart, on=["account", "day", "coin"], how="outer",
-                         suffixes=("_truth", ""), indicator=True)
+    joined = truth.merge(
+        mart, on=["account", "day", "coin"], how="outer", suffixes=("_truth", ""), indicator=True
+    )
     assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"]
     for col in ("realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod", "volume_usd"):
         worst = (joined[f"{col}_truth"] - joined[col]).abs().max()
@@ -121,12 +140,17 @@ def test_pnl_components_match_ground_truth_to_the_cent(built, sim):
     check = truth.merge(mart, on=["account", "day", "coin"], suffixes=("_truth", ""))
     check = check[check["change"].notna()]
     assert (check["change"] - check["unrealized_pnl_change"]).abs().max() < CENT
-    expected_total = (check["realized_pnl_gross_truth"] - check["fees_truth"]
-                      + check["funding_truth"] + check["change"])
+    expected_total = (
+        check["realized_pnl_gross_truth"]
+        - check["fees_truth"]
+        + check["funding_truth"]
+        + check["change"]
+    )
     assert (expected_total - check["total_pnl"]).abs().max() < CENT
     # maker rebates (negative fees) reduce the total, never abs()
     signed, absolute, n_rebates = built.query(
-        "SELECT sum(fee), sum(abs(fee)), countIf(fee < 0) FROM hyperliquid.fills FINAL").result_rows[0]
+        "SELECT sum(fee), sum(abs(fee)), countIf(fee < 0) FROM hyperliquid.fills FINAL"
+    ).result_rows[0]
     assert abs(mart["fees"].sum() - signed) < CENT
     if n_rebates:
         assert abs(mart["fees"].sum() - absolute) > CENT
@@ -134,14 +158,21 @@ def test_pnl_components_match_ground_truth_to_the_cent(built, sim):
 
 def test_upnl_source_says_which_path_a_row_used(built, sim):
     mart = frame(built, "SELECT day, upnl_source FROM analytics.fct_pnl_daily")
-    no_snapshot = {pd.Timestamp(sim.origin + d * DAY_MS, unit="ms").date() for d in NO_SNAPSHOT_DAYS}
+    no_snapshot = {
+        pd.Timestamp(sim.origin + d * DAY_MS, unit="ms").date() for d in NO_SNAPSHOT_DAYS
+    }
     derived = mart[mart["day"].isin(no_snapshot)]
     assert len(derived) and set(derived["upnl_source"]) == {"fills"}
     assert set(mart[~mart["day"].isin(no_snapshot)]["upnl_source"]) == {"snapshot"}
 
 
-ACCOUNT_MONEY = ("account_value_open", "account_value_close", "deposits", "withdrawals",
-                 "net_flows")
+ACCOUNT_MONEY = (
+    "account_value_open",
+    "account_value_close",
+    "deposits",
+    "withdrawals",
+    "net_flows",
+)
 
 
 def assert_account_daily_matches(truth: pd.DataFrame, client) -> pd.DataFrame:
@@ -150,8 +181,9 @@ def assert_account_daily_matches(truth: pd.DataFrame, client) -> pd.DataFrame:
     truth = as_float(truth.copy(), list(ACCOUNT_MONEY))
     truth["day"] = pd.to_datetime(truth["day"]).dt.date
     mart = frame(client, "SELECT * FROM analytics.fct_account_daily")
-    joined = truth.merge(mart, on=["account", "day"], how="outer", suffixes=("_truth", ""),
-                         indicator=True)
+    joined = truth.merge(
+        mart, on=["account", "day"], how="outer", suffixes=("_truth", ""), indicator=True
+    )
     assert (joined["_merge"] == "both").all()
     for col in ACCOUNT_MONEY:
         worst = (joined[f"{col}_truth"] - joined[col].astype(float)).abs().max()
@@ -160,10 +192,15 @@ def assert_account_daily_matches(truth: pd.DataFrame, client) -> pd.DataFrame:
 
 
 def test_account_values_flows_and_returns_match_ground_truth(built, sim):
-    joined = assert_account_daily_matches(sim.ground_truth_account_daily(sim.origin, NOW - 1), built)
+    joined = assert_account_daily_matches(
+        sim.ground_truth_account_daily(sim.origin, NOW - 1), built
+    )
     joined = joined.sort_values(["account", "day"])
-    r = ((joined["account_value_close_truth"] - joined["account_value_open_truth"]
-          - joined["net_flows_truth"]) / joined["account_value_open_truth"])
+    r = (
+        joined["account_value_close_truth"]
+        - joined["account_value_open_truth"]
+        - joined["net_flows_truth"]
+    ) / joined["account_value_open_truth"]
     r = r.where(joined["account_value_open_truth"] > 0)
     got = joined["daily_return"].astype(float)
     assert ((r - got).abs().fillna(0) < 1e-9).all() and (r.isna() == got.isna()).all()
@@ -182,11 +219,18 @@ def test_every_snapshotted_day_reconciles(built, sim):
 
 
 def _raw(client):
-    snaps = client.query_df("SELECT account, snapshot_at, account_value FROM hyperliquid.account_snapshots FINAL")
-    pos = client.query_df("SELECT account, snapshot_at, coin, szi, mark_px FROM hyperliquid.position_snapshots FINAL WHERE szi != 0")
-    targets = client.query_df("SELECT strategy, ts, coin, target_weight FROM maicro_logs.target_weights FINAL")
+    snaps = client.query_df(
+        "SELECT account, snapshot_at, account_value FROM hyperliquid.account_snapshots FINAL"
+    )
+    pos = client.query_df(
+        "SELECT account, snapshot_at, coin, szi, mark_px FROM hyperliquid.position_snapshots FINAL WHERE szi != 0"
+    )
+    targets = client.query_df(
+        "SELECT strategy, ts, coin, target_weight FROM maicro_logs.target_weights FINAL"
+    )
     strategies = client.query_df(
-        "SELECT account, strategy, valid_from FROM maicro_logs.account_strategies FINAL")
+        "SELECT account, strategy, valid_from FROM maicro_logs.account_strategies FINAL"
+    )
     return snaps, pos, targets, strategies
 
 
@@ -198,8 +242,14 @@ def with_strategy(rows: pd.DataFrame, time_column: str, strategies: pd.DataFrame
     if getattr(dtype, "tz", None) is None:
         valid_from = valid_from.dt.tz_localize(None)
     periods = strategies.assign(valid_from=valid_from.astype(dtype)).sort_values("valid_from")
-    matched = pd.merge_asof(rows.sort_values(time_column), periods, left_on=time_column,
-                            right_on="valid_from", by="account", direction="backward")
+    matched = pd.merge_asof(
+        rows.sort_values(time_column),
+        periods,
+        left_on=time_column,
+        right_on="valid_from",
+        by="account",
+        direction="backward",
+    )
     return matched.dropna(subset=["strategy"]).drop(columns="valid_from")
 
 
@@ -208,14 +258,18 @@ def expected_positions_vs_targets(client) -> pd.DataFrame:
     snaps, pos, targets, strategies = _raw(client)
     snaps = with_strategy(snaps, "snapshot_at", strategies)
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
-    matched = pd.merge_asof(snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy",
-                            direction="backward")
+    matched = pd.merge_asof(
+        snaps, sets, left_on="snapshot_at", right_on="ts", by="strategy", direction="backward"
+    )
     targeted = matched.merge(targets, on=["strategy", "ts"])[
-        ["account", "snapshot_at", "coin", "target_weight"]]
+        ["account", "snapshot_at", "coin", "target_weight"]
+    ]
     held = pos.assign(actual_notional=pos["szi"] * pos["mark_px"])
     both = held.merge(targeted, on=["account", "snapshot_at", "coin"], how="outer")
-    both = both.merge(matched[["account", "snapshot_at", "account_value", "strategy"]],
-                      on=["account", "snapshot_at"])
+    both = both.merge(
+        matched[["account", "snapshot_at", "account_value", "strategy"]],
+        on=["account", "snapshot_at"],
+    )
     both["target_weight"] = both["target_weight"].fillna(0.0)
     both["actual_notional"] = both["actual_notional"].fillna(0.0)
     both["actual_weight"] = both["actual_notional"] / both["account_value"]
@@ -230,7 +284,13 @@ def test_positions_vs_targets_match_pandas_asof_join(built):
     keys = ["snapshot_at", "strategy", "account", "coin"]
     joined = expected.merge(mart, on=keys, how="outer", suffixes=("_exp", ""), indicator=True)
     assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"][keys]
-    for col in ("target_weight", "actual_weight", "weight_diff", "target_notional", "actual_notional"):
+    for col in (
+        "target_weight",
+        "actual_weight",
+        "weight_diff",
+        "target_notional",
+        "actual_notional",
+    ):
         assert (joined[f"{col}_exp"] - joined[col]).abs().max() < 1e-9, col
     # coins targeted but not held, and held but not targeted, are both present
     assert ((joined["target_weight"] != 0) & (joined["actual_weight"] == 0)).any()
@@ -241,11 +301,20 @@ def test_tracking_error_matches_pandas(built):
     pvt = expected_positions_vs_targets(built)
     pvt["day"] = pd.to_datetime(pvt["snapshot_at"]).dt.date
     pvt["abs"] = pvt["weight_diff"].abs()
-    per_snap = pvt.groupby(["strategy", "account", "day", "snapshot_at"]).agg(
-        l1=("abs", "sum"), rms=("weight_diff", lambda d: math.sqrt((d ** 2).mean())),
-        mx=("abs", "max")).reset_index()
-    daily = per_snap.groupby(["strategy", "account", "day"]).agg(
-        te_l1=("l1", "mean"), te_rms=("rms", "mean"), max_abs_diff=("mx", "max")).reset_index()
+    per_snap = (
+        pvt.groupby(["strategy", "account", "day", "snapshot_at"])
+        .agg(
+            l1=("abs", "sum"),
+            rms=("weight_diff", lambda d: math.sqrt((d**2).mean())),
+            mx=("abs", "max"),
+        )
+        .reset_index()
+    )
+    daily = (
+        per_snap.groupby(["strategy", "account", "day"])
+        .agg(te_l1=("l1", "mean"), te_rms=("rms", "mean"), max_abs_diff=("mx", "max"))
+        .reset_index()
+    )
     mart = frame(built, "SELECT * FROM analytics.fct_tracking_error_daily")
     joined = daily.merge(mart, on=["strategy", "account", "day"], suffixes=("_exp", ""))
     assert len(joined) == len(daily) > 0
@@ -258,27 +327,49 @@ def test_tracking_error_matches_pandas(built):
     # return-based: r_target from the target set as of the start of the day and the coins'
     # close-to-close returns of the day's last 1m candle
     _snaps, _pos, targets, strategies = _raw(built)
-    candles = built.query_df("SELECT coin, open_time, close FROM hyperliquid.candles FINAL WHERE interval = '1m'")
+    candles = built.query_df(
+        "SELECT coin, open_time, close FROM hyperliquid.candles FINAL WHERE interval = '1m'"
+    )
     candles["day"] = pd.to_datetime(candles["open_time"]).dt.date
     closes = candles.sort_values("open_time").groupby(["coin", "day"])["close"].last().reset_index()
     closes["r_coin"] = closes.groupby("coin")["close"].pct_change()
     account = frame(built, "SELECT account, day, daily_return FROM analytics.fct_account_daily")
-    account["day_start"] = pd.to_datetime(account["day"]).dt.tz_localize("UTC").astype("datetime64[ms, UTC]")
+    account["day_start"] = (
+        pd.to_datetime(account["day"]).dt.tz_localize("UTC").astype("datetime64[ms, UTC]")
+    )
     account = with_strategy(account, "day_start", strategies)
     targets["ts"] = pd.to_datetime(targets["ts"], utc=True).astype("datetime64[ms, UTC]")
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")
-    asof = pd.merge_asof(account.sort_values("day_start"), sets, left_on="day_start", right_on="ts",
-                         by="strategy", direction="backward")
-    contrib = asof.dropna(subset=["ts"]).merge(targets, on=["strategy", "ts"]).merge(
-        closes[["coin", "day", "r_coin"]], on=["coin", "day"], how="left")
+    asof = pd.merge_asof(
+        account.sort_values("day_start"),
+        sets,
+        left_on="day_start",
+        right_on="ts",
+        by="strategy",
+        direction="backward",
+    )
+    contrib = (
+        asof.dropna(subset=["ts"])
+        .merge(targets, on=["strategy", "ts"])
+        .merge(closes[["coin", "day", "r_coin"]], on=["coin", "day"], how="left")
+    )
     contrib["x"] = contrib["target_weight"] * contrib["r_coin"]
-    r_target = contrib.groupby(["strategy", "account", "day"])["x"].sum(min_count=1).reset_index(name="r_target")
+    r_target = (
+        contrib.groupby(["strategy", "account", "day"])["x"]
+        .sum(min_count=1)
+        .reset_index(name="r_target")
+    )
     active = account.merge(r_target, on=["strategy", "account", "day"], how="left")
     active["active"] = active["daily_return"].astype(float) - active["r_target"]
     active = active.sort_values("day")
     for n in (7, 30):
-        expected = (active.set_index(pd.to_datetime(active["day"])).groupby(["strategy", "account"])["active"]
-                    .rolling(f"{n}D", min_periods=2).std(ddof=1) * math.sqrt(365)).reset_index()
+        expected = (
+            active.set_index(pd.to_datetime(active["day"]))
+            .groupby(["strategy", "account"])["active"]
+            .rolling(f"{n}D", min_periods=2)
+            .std(ddof=1)
+            * math.sqrt(365)
+        ).reset_index()
         expected["day"] = expected["day"].dt.date
         check = expected.merge(mart, on=["strategy", "account", "day"])
         got = check[f"te_ann_{n}d"].astype(float)
@@ -294,7 +385,9 @@ def test_a_reassigned_account_keeps_its_history(built, sim):
     switch = pd.Timestamp(SWITCH_AT, unit="ms", tz="UTC")
     pvt = built.query_df(
         "SELECT DISTINCT snapshot_at, strategy FROM analytics.fct_positions_vs_targets "
-        "WHERE account = {a:String}", parameters={"a": account})
+        "WHERE account = {a:String}",
+        parameters={"a": account},
+    )
     at = pd.to_datetime(pvt["snapshot_at"], utc=True)
     assert set(pvt.loc[at < switch, "strategy"]) == {old_strategy}
     assert set(pvt.loc[at >= switch, "strategy"]) == {first_strategy}
@@ -307,7 +400,11 @@ def test_a_reassigned_account_keeps_its_history(built, sim):
     assert max(days[old_strategy]) == change_day == min(days[first_strategy])
     assert len(days[old_strategy] | days[first_strategy]) == N_DAYS
     on_the_day = te[te["day"] == change_day].set_index("strategy")
-    assert on_the_day.loc[old_strategy, "n_snapshots"] > 0 < on_the_day.loc[first_strategy, "n_snapshots"]
+    assert (
+        on_the_day.loc[old_strategy, "n_snapshots"]
+        > 0
+        < on_the_day.loc[first_strategy, "n_snapshots"]
+    )
     assert pd.notna(on_the_day.loc[old_strategy, "r_actual"])
     assert pd.isna(on_the_day.loc[first_strategy, "r_actual"])
     assert pd.isna(on_the_day.loc[first_strategy, "te_ann_7d"])
@@ -320,15 +417,34 @@ def test_execution_quality_matches_pandas(built):
     orders = built.query_df(
         "SELECT account, oid, argMax(coin, status_timestamp) AS coin, argMax(side, status_timestamp) AS side, "
         "min(order_timestamp) AS ordered_at, argMax(orig_sz, status_timestamp) AS orig_sz "
-        "FROM hyperliquid.orders FINAL GROUP BY account, oid")
-    fills = built.query_df("SELECT account, oid, time, coin, px, sz, fee, crossed FROM hyperliquid.fills FINAL")
-    mids = built.query_df("SELECT coin, snapshot_at, mid_px FROM hyperliquid.mids FINAL").sort_values("snapshot_at")
-    candles = built.query_df("SELECT coin, open_time, open FROM hyperliquid.candles FINAL WHERE interval = '1m'")
+        "FROM hyperliquid.orders FINAL GROUP BY account, oid"
+    )
+    fills = built.query_df(
+        "SELECT account, oid, time, coin, px, sz, fee, crossed FROM hyperliquid.fills FINAL"
+    )
+    mids = built.query_df(
+        "SELECT coin, snapshot_at, mid_px FROM hyperliquid.mids FINAL"
+    ).sort_values("snapshot_at")
+    candles = built.query_df(
+        "SELECT coin, open_time, open FROM hyperliquid.candles FINAL WHERE interval = '1m'"
+    )
     fills["notional"] = fills["px"] * fills["sz"]
-    by_oid = fills.groupby(["account", "oid"]).agg(filled=("sz", "sum"), notional=("notional", "sum")).reset_index()
-    o = orders.merge(by_oid, on=["account", "oid"], how="left").fillna({"filled": 0.0, "notional": 0.0})
-    o = pd.merge_asof(o.sort_values("ordered_at"), mids, left_on="ordered_at", right_on="snapshot_at",
-                      by="coin", direction="backward")
+    by_oid = (
+        fills.groupby(["account", "oid"])
+        .agg(filled=("sz", "sum"), notional=("notional", "sum"))
+        .reset_index()
+    )
+    o = orders.merge(by_oid, on=["account", "oid"], how="left").fillna(
+        {"filled": 0.0, "notional": 0.0}
+    )
+    o = pd.merge_asof(
+        o.sort_values("ordered_at"),
+        mids,
+        left_on="ordered_at",
+        right_on="snapshot_at",
+        by="coin",
+        direction="backward",
+    )
     fresh = (o["ordered_at"] - o["snapshot_at"]) <= pd.Timedelta(seconds=60)
     o["minute"] = o["ordered_at"].dt.floor("min")
     o = o.merge(candles.rename(columns={"open_time": "minute"}), on=["coin", "minute"], how="left")
@@ -340,21 +456,33 @@ def test_execution_quality_matches_pandas(built):
     ok = (o["filled"] > 0) & o["mid"].notna()
     o["slip"] = np.where(ok, o["sign"] * (o["avg_px"] - o["mid"]) * o["filled"], 0.0)
     o["mid_ntl"] = np.where(ok, o["mid"] * o["filled"], 0.0)
-    g = o.groupby(["account", "day", "coin"]).agg(n_orders=("oid", "count"), filled=("filled", "sum"),
-                                                   orig=("orig_sz", "sum"), slip=("slip", "sum"),
-                                                   mid_ntl=("mid_ntl", "sum")).reset_index()
+    g = (
+        o.groupby(["account", "day", "coin"])
+        .agg(
+            n_orders=("oid", "count"),
+            filled=("filled", "sum"),
+            orig=("orig_sz", "sum"),
+            slip=("slip", "sum"),
+            mid_ntl=("mid_ntl", "sum"),
+        )
+        .reset_index()
+    )
     g["fill_ratio"] = g["filled"] / g["orig"]
     g["slippage_bps"] = (g["slip"] / g["mid_ntl"] * 1e4).where(g["mid_ntl"] > 0)
     fills["day"] = fills["time"].dt.date
     fills["maker"] = np.where(fills["crossed"], 0.0, fills["notional"])
-    f = fills.groupby(["account", "day", "coin"]).agg(fee=("fee", "sum"), ntl=("notional", "sum"),
-                                                      maker=("maker", "sum")).reset_index()
+    f = (
+        fills.groupby(["account", "day", "coin"])
+        .agg(fee=("fee", "sum"), ntl=("notional", "sum"), maker=("maker", "sum"))
+        .reset_index()
+    )
     f["fee_bps"] = f["fee"] / f["ntl"] * 1e4
     f["maker_share"] = f["maker"] / f["ntl"]
     mart = frame(built, "SELECT * FROM analytics.fct_execution_quality_daily")
     exp = g.merge(f, on=["account", "day", "coin"], how="outer")
-    joined = exp.merge(mart, on=["account", "day", "coin"], how="outer", suffixes=("_exp", ""),
-                       indicator=True)
+    joined = exp.merge(
+        mart, on=["account", "day", "coin"], how="outer", suffixes=("_exp", ""), indicator=True
+    )
     assert (joined["_merge"] == "both").all()
     for col in ("fill_ratio", "slippage_bps", "fee_bps", "maker_share"):
         e, got = joined[f"{col}_exp"].astype(float), joined[col].astype(float)
@@ -372,12 +500,18 @@ def test_docs_describe_every_mart_and_column(built, dbt_env):
     assert str(target / "index.html") in result.stdout and (target / "index.html").exists()
     manifest = json.loads((target / "manifest.json").read_text())
     catalog = json.loads((target / "catalog.json").read_text())
-    marts = {node_id: node for node_id, node in manifest["nodes"].items()
-             if node["resource_type"] == "model" and node["name"].startswith("fct_")}
+    marts = {
+        node_id: node
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["name"].startswith("fct_")
+    }
     assert len(marts) == 6
     for node_id, node in marts.items():
         assert node["description"].strip(), node["name"]
         built_columns = catalog["nodes"][node_id]["columns"]  # what is really in ClickHouse
-        undocumented = [c for c in built_columns
-                        if not node["columns"].get(c, {}).get("description", "").strip()]
+        undocumented = [
+            c
+            for c in built_columns
+            if not node["columns"].get(c, {}).get("description", "").strip()
+        ]
         assert not undocumented, f"{node['name']}: {undocumented}"

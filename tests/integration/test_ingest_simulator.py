@@ -4,19 +4,28 @@ snapshots, targets; re-running or overlapping windows changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 from maicro.ingest.run import DATA_TYPES, run_window
 from maicro.ingest.window import Window
-from tests.integration._ingest_support import (
-    DAY_MS, NOW, assert_close, empty_tables, expected_fills, expected_funding, keyed, query,
-    sim_env, stored_daily_fills, stored_daily_funding)
 
-CONFIG = SimConfig(seed=11, n_accounts=2, days=5, now_ms=NOW, fills_per_day=500,
-                   rate_limit=False)
+from tests.integration._ingest_support import (
+    DAY_MS,
+    NOW,
+    assert_close,
+    empty_tables,
+    expected_fills,
+    expected_funding,
+    keyed,
+    query,
+    sim_env,
+    stored_daily_fills,
+    stored_daily_funding,
+)
+
+CONFIG = SimConfig(seed=11, n_accounts=2, days=5, now_ms=NOW, fills_per_day=500, rate_limit=False)
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +42,40 @@ def ingested(sim, clickhouse_pair):
         sim_env(sim, mp)
         window = Window(sim.sim.origin, NOW)
         outcomes = run_window(window)
-        yield {"window": window, "outcomes": {o.data_type: o for o in outcomes},
-               "pair": clickhouse_pair, "handle": sim}
+        yield {
+            "window": window,
+            "outcomes": {o.data_type: o for o in outcomes},
+            "pair": clickhouse_pair,
+            "handle": sim,
+        }
 
 
 def counts(pair) -> dict:
-    tables = ["hyperliquid.fills", "hyperliquid.funding", "hyperliquid.ledger_updates",
-              "hyperliquid.orders", "hyperliquid.candles", "maicro_logs.target_weights",
-              "hyperliquid.account_snapshots", "hyperliquid.position_snapshots"]
+    tables = [
+        "hyperliquid.fills",
+        "hyperliquid.funding",
+        "hyperliquid.ledger_updates",
+        "hyperliquid.orders",
+        "hyperliquid.candles",
+        "maicro_logs.target_weights",
+        "hyperliquid.account_snapshots",
+        "hyperliquid.position_snapshots",
+    ]
     client = pair.client("local")
     out = {}
     for t in tables:  # every column but the insertion time, which a re-run legitimately bumps
         db, name = t.split(".")
-        cols = [c for (c,) in client.query(
-            "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} "
-            "AND name NOT IN ('ingested_at', 'inserted_at')", parameters={"db": db, "t": name}
-        ).result_rows]
-        out[t] = client.query(f"SELECT count(), sum(cityHash64({', '.join(cols)})) "
-                              f"FROM {t} FINAL").result_rows[0]
+        cols = [
+            c
+            for (c,) in client.query(
+                "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} "
+                "AND name NOT IN ('ingested_at', 'inserted_at')",
+                parameters={"db": db, "t": name},
+            ).result_rows
+        ]
+        out[t] = client.query(
+            f"SELECT count(), sum(cityHash64({', '.join(cols)})) FROM {t} FINAL"
+        ).result_rows[0]
     client.close()
     return out
 
@@ -58,42 +83,53 @@ def counts(pair) -> dict:
 def test_fills_match_ground_truth_across_pages(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
     expected = expected_fills(sim, w.start_ms, w.end_ms)
-    actual = keyed(stored_daily_fills(pair), ["n_fills", "realized_pnl_gross", "fees",
-                                               "volume_usd"])
+    actual = keyed(
+        stored_daily_fills(pair), ["n_fills", "realized_pnl_gross", "fees", "volume_usd"]
+    )
     assert_close(actual, expected)
-    per_account = query(pair, "SELECT account, count() AS n FROM hyperliquid.fills FINAL "
-                              "GROUP BY account")
+    per_account = query(
+        pair, "SELECT account, count() AS n FROM hyperliquid.fills FINAL GROUP BY account"
+    )
     assert (per_account["n"] > 2000).all(), "the window must need more than one fills page"
-    assert per_account["n"].sum() == sum(len(sim.records("fills", a, w.start_ms, w.end_ms))
-                                         for a, _ in sim.accounts)
+    assert per_account["n"].sum() == sum(
+        len(sim.records("fills", a, w.start_ms, w.end_ms)) for a, _ in sim.accounts
+    )
 
 
 def test_funding_matches_ground_truth_across_pages(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
     expected = expected_funding(sim, w.start_ms, w.end_ms)
     assert_close(keyed(stored_daily_funding(pair), ["funding", "n"]), expected)
-    per_account = query(pair, "SELECT account, count() AS n FROM hyperliquid.funding FINAL "
-                              "GROUP BY account")
+    per_account = query(
+        pair, "SELECT account, count() AS n FROM hyperliquid.funding FINAL GROUP BY account"
+    )
     assert (per_account["n"] > 500).all(), "the window must need more than one funding page"
     # Cross-check with the daily ground truth on whole days (it cuts the last day at its clock,
     # NOW inclusive, where an hourly payment falls; the window excludes its end).
     gt = sim.ground_truth_daily(w.start_ms, w.end_ms - 1)
-    last_day = datetime.fromtimestamp(NOW / 1000, tz=timezone.utc).date()
+    last_day = datetime.fromtimestamp(NOW / 1000, tz=UTC).date()
     gt = gt[(gt["funding"] != 0) & (gt["day"] < last_day)]
-    assert_close({k: (v[0],) for k, v in expected.items()
-                  if v[0] != 0 and k[1] < last_day.isoformat()}, keyed(gt, ["funding"]))
+    assert_close(
+        {k: (v[0],) for k, v in expected.items() if v[0] != 0 and k[1] < last_day.isoformat()},
+        keyed(gt, ["funding"]),
+    )
 
 
 def test_ledger_flows_match_ground_truth(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
-    stored = query(pair, """
+    stored = query(
+        pair,
+        """
         SELECT account, toDate(time) AS day, sumIf(net_usdc, net_usdc > 0) AS deposits,
                -sumIf(net_usdc, net_usdc < 0) AS withdrawals
-        FROM hyperliquid.ledger_updates FINAL GROUP BY account, day""")
+        FROM hyperliquid.ledger_updates FINAL GROUP BY account, day""",
+    )
     gt = sim.ground_truth_account_daily(w.start_ms, w.end_ms - 1)
     gt = gt[(gt["deposits"] != 0) | (gt["withdrawals"] != 0)]
-    assert_close(keyed(stored.assign(coin=None), ["deposits", "withdrawals"]),
-                 keyed(gt.assign(coin=None), ["deposits", "withdrawals"]))
+    assert_close(
+        keyed(stored.assign(coin=None), ["deposits", "withdrawals"]),
+        keyed(gt.assign(coin=None), ["deposits", "withdrawals"]),
+    )
     n = sum(len(sim.records("ledger", a, w.start_ms, w.end_ms)) for a, _ in sim.accounts)
     assert query(pair, "SELECT count() AS n FROM hyperliquid.ledger_updates FINAL")["n"][0] == n
 
@@ -102,21 +138,31 @@ def test_orders_are_the_reachable_status_changes_of_the_window(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
     expected = set()
     for account, _ in sim.accounts:
-        entries = sorted(sim.records("orders", account, None, NOW + 1),
-                         key=lambda e: e["order"]["timestamp"])[-2000:]  # the API's reach
-        expected |= {(account, e["order"]["oid"], e["status"], e["statusTimestamp"])
-                     for e in entries if w.contains(e["statusTimestamp"])}
-    stored = query(pair, "SELECT account, oid, status, toUnixTimestamp64Milli(status_timestamp) "
-                         "AS ts FROM hyperliquid.orders FINAL")
+        entries = sorted(
+            sim.records("orders", account, None, NOW + 1), key=lambda e: e["order"]["timestamp"]
+        )[-2000:]  # the API's reach
+        expected |= {
+            (account, e["order"]["oid"], e["status"], e["statusTimestamp"])
+            for e in entries
+            if w.contains(e["statusTimestamp"])
+        }
+    stored = query(
+        pair,
+        "SELECT account, oid, status, toUnixTimestamp64Milli(status_timestamp) "
+        "AS ts FROM hyperliquid.orders FINAL",
+    )
     assert set(map(tuple, stored[["account", "oid", "status", "ts"]].values.tolist())) == expected
     assert len(expected) > 100
 
 
 def test_candles_cover_every_held_or_targeted_coin_minute_by_minute(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
-    stored = query(pair, "SELECT coin, count() AS n, sum(close) AS closes, "
-                         "min(open_time) AS first FROM hyperliquid.candles FINAL "
-                         "WHERE interval = '1m' GROUP BY coin")
+    stored = query(
+        pair,
+        "SELECT coin, count() AS n, sum(close) AS closes, "
+        "min(open_time) AS first FROM hyperliquid.candles FINAL "
+        "WHERE interval = '1m' GROUP BY coin",
+    )
     traded = set(query(pair, "SELECT DISTINCT coin FROM hyperliquid.fills")["coin"])
     targeted = set(sim.targets(None, w.start_ms, w.end_ms).query("target_weight != 0")["coin"])
     assert set(stored["coin"]) == traded | targeted
@@ -127,18 +173,26 @@ def test_candles_cover_every_held_or_targeted_coin_minute_by_minute(ingested):
         candles = sim.records("candles", coin=row.coin, start_ms=reachable_start, end_ms=w.end_ms)
         assert row.n == len(candles) == (w.end_ms - reachable_start) // 60_000
         assert row.closes == pytest.approx(sum(float(c["c"]) for c in candles), rel=1e-12)
-    runs = query(pair, "SELECT status, error FROM maicro_monitors.ingest_runs FINAL "
-                       "WHERE data_type = 'candles'")
+    runs = query(
+        pair,
+        "SELECT status, error FROM maicro_monitors.ingest_runs FINAL WHERE data_type = 'candles'",
+    )
     assert set(runs["status"]) == {"partial"} and runs["error"].str.contains("out of reach").all()
 
 
 def test_live_window_takes_snapshots_that_match_the_account_state(ingested):
     sim, pair = ingested["handle"].sim, ingested["pair"]
-    accounts = query(pair, "SELECT account, toUnixTimestamp64Milli(snapshot_at) AS t, "
-                           "account_value, position_coins, position_szis, position_mark_pxs "
-                           "FROM hyperliquid.account_snapshots FINAL")
-    positions = query(pair, "SELECT account, coin, szi, mark_px, unrealized_pnl "
-                            "FROM hyperliquid.position_snapshots FINAL")
+    accounts = query(
+        pair,
+        "SELECT account, toUnixTimestamp64Milli(snapshot_at) AS t, "
+        "account_value, position_coins, position_szis, position_mark_pxs "
+        "FROM hyperliquid.account_snapshots FINAL",
+    )
+    positions = query(
+        pair,
+        "SELECT account, coin, szi, mark_px, unrealized_pnl "
+        "FROM hyperliquid.position_snapshots FINAL",
+    )
     assert len(accounts) == len(sim.accounts)
     for account, _ in sim.accounts:
         state = sim.account_state(account, NOW)
@@ -146,8 +200,9 @@ def test_live_window_takes_snapshots_that_match_the_account_state(ingested):
         assert row["t"] == NOW
         assert row["account_value"] == pytest.approx(float(state.account_value), abs=1e-6)
         mine = positions[positions["account"] == account]
-        assert {(r.coin, round(r.szi, 8)) for r in mine.itertuples()} == \
-            {(p.coin, round(float(p.szi), 8)) for p in state.positions if p.szi != 0}
+        assert {(r.coin, round(r.szi, 8)) for r in mine.itertuples()} == {
+            (p.coin, round(float(p.szi), 8)) for p in state.positions if p.szi != 0
+        }
         # the account row carries the same open positions as parallel arrays
         carried = set(zip(row["position_coins"], row["position_szis"], row["position_mark_pxs"]))
         assert carried == {(r.coin, r.szi, r.mark_px) for r in mine.itertuples() if r.szi != 0}
@@ -159,10 +214,14 @@ def test_live_window_takes_snapshots_that_match_the_account_state(ingested):
 def test_targets_feed_and_account_strategies(ingested):
     sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
     expected = sim.targets(None, w.start_ms, w.end_ms - 1)
-    stored = query(pair, "SELECT strategy, toUnixTimestamp64Milli(ts) AS ts, coin, target_weight "
-                         "FROM maicro_logs.target_weights FINAL ORDER BY strategy, ts, coin")
-    assert stored.values.tolist() == [[s, int(t), c, float(x)] for s, t, c, x in
-                                      expected.values.tolist()]
+    stored = query(
+        pair,
+        "SELECT strategy, toUnixTimestamp64Milli(ts) AS ts, coin, target_weight "
+        "FROM maicro_logs.target_weights FINAL ORDER BY strategy, ts, coin",
+    )
+    assert stored.values.tolist() == [
+        [s, int(t), c, float(x)] for s, t, c, x in expected.values.tolist()
+    ]
     mapping = query(pair, "SELECT account, strategy FROM maicro_logs.account_strategies FINAL")
     assert sorted(map(tuple, mapping.values.tolist())) == sorted(sim.accounts)
 
@@ -170,24 +229,37 @@ def test_targets_feed_and_account_strategies(ingested):
 def test_run_log_and_latency_probes(ingested):
     pair, outcomes = ingested["pair"], ingested["outcomes"]
     assert list(outcomes) == list(DATA_TYPES)
-    runs = query(pair, "SELECT data_type, status, rows_inserted, rows_quarantined, "
-                       "api_weight_used FROM maicro_monitors.ingest_runs FINAL")
+    runs = query(
+        pair,
+        "SELECT data_type, status, rows_inserted, rows_quarantined, "
+        "api_weight_used FROM maicro_monitors.ingest_runs FINAL",
+    )
     assert set(runs["data_type"]) == set(DATA_TYPES)
     assert set(runs[runs["data_type"] != "candles"]["status"]) == {"ok"}
     assert runs["rows_quarantined"].sum() == 0
     assert query(pair, "SELECT count() AS n FROM maicro_monitors.quarantine")["n"][0] == 0
     for data_type, outcome in outcomes.items():
         assert runs[runs["data_type"] == data_type]["rows_inserted"].sum() == outcome.rows_inserted
-    probes = query(pair, "SELECT request_type, count() AS n, countIf(status = 'ok') AS ok, "
-                         "max(server_time_skew_ms) AS skew "
-                         "FROM maicro_monitors.api_latency GROUP BY request_type")
+    probes = query(
+        pair,
+        "SELECT request_type, count() AS n, countIf(status = 'ok') AS ok, "
+        "max(server_time_skew_ms) AS skew "
+        "FROM maicro_monitors.api_latency GROUP BY request_type",
+    )
     by_type = probes.set_index("request_type")
-    assert {"userFillsByTime", "userFunding", "candleSnapshot", "clearinghouseState",
-            "historicalOrders", "metaAndAssetCtxs", "allMids"} <= set(by_type.index)
+    assert {
+        "userFillsByTime",
+        "userFunding",
+        "candleSnapshot",
+        "clearinghouseState",
+        "historicalOrders",
+        "metaAndAssetCtxs",
+        "allMids",
+    } <= set(by_type.index)
     assert by_type.loc["userFillsByTime", "n"] >= 2 * 2  # two pages for each of two accounts
     assert (probes["n"] == probes["ok"]).all()
     # The simulator's clock is frozen at NOW, far from ours: the skew probe sees it.
-    now_wall = datetime.now(timezone.utc).timestamp() * 1000
+    now_wall = datetime.now(UTC).timestamp() * 1000
     assert by_type.loc["clearinghouseState", "skew"] == pytest.approx(NOW - now_wall, abs=60_000)
 
 

@@ -12,9 +12,10 @@ ENV = {"MAICRO_ACCOUNTS": "0x" + "11" * 20 + "=momentum_a," + "0x" + "22" * 20 +
 
 def stored(pair):
     client = pair.client("local")
-    rows = client.query("SELECT strategy, toUnixTimestamp64Milli(ts), coin, target_weight, source "
-                        "FROM maicro_logs.target_weights FINAL ORDER BY strategy, ts, coin"
-                        ).result_rows
+    rows = client.query(
+        "SELECT strategy, toUnixTimestamp64Milli(ts), coin, target_weight, source "
+        "FROM maicro_logs.target_weights FINAL ORDER BY strategy, ts, coin"
+    ).result_rows
     client.close()
     return rows
 
@@ -24,15 +25,21 @@ def write_csv(path, lines):
     return path
 
 
-def test_good_csv_and_parquet_load_and_reload_without_duplicates(fresh_clickhouse, tmp_path,
-                                                                  monkeypatch):
+def test_good_csv_and_parquet_load_and_reload_without_duplicates(
+    fresh_clickhouse, tmp_path, monkeypatch
+):
     from maicro.cli import main
 
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    csv = write_csv(tmp_path / "t.csv", ["momentum_a,2025-05-01T00:00:00Z,BTC,0.5",
-                                         "momentum_a,2025-05-01T00:00:00Z,ETH,-0.3",
-                                         "carry_b,1746057600000,@107,0.1"])
+    csv = write_csv(
+        tmp_path / "t.csv",
+        [
+            "momentum_a,2025-05-01T00:00:00Z,BTC,0.5",
+            "momentum_a,2025-05-01T00:00:00Z,ETH,-0.3",
+            "carry_b,1746057600000,@107,0.1",
+        ],
+    )
     result = run_maicro("targets", "load", str(csv), env=ENV)
     assert result.returncode == 0, result.stderr
     assert "3 target weights loaded" in result.stdout
@@ -41,14 +48,23 @@ def test_good_csv_and_parquet_load_and_reload_without_duplicates(fresh_clickhous
     assert [(s, t, c, w) for s, t, c, w, _ in rows] == [
         ("carry_b", 1_746_057_600_000, "@107", 0.1),
         ("momentum_a", 1_746_057_600_000, "BTC", 0.5),
-        ("momentum_a", 1_746_057_600_000, "ETH", -0.3)]
+        ("momentum_a", 1_746_057_600_000, "ETH", -0.3),
+    ]
     assert {src for *_, src in rows} == {str(csv)}
 
     parquet = tmp_path / "t.parquet"
-    pd.DataFrame({"strategy": ["momentum_a"], "ts": [pd.Timestamp("2025-05-01T04:00:00Z")],
-                  "coin": ["SOL"], "target_weight": [0.2]}).to_parquet(parquet)
+    pd.DataFrame(
+        {
+            "strategy": ["momentum_a"],
+            "ts": [pd.Timestamp("2025-05-01T04:00:00Z")],
+            "coin": ["SOL"],
+            "target_weight": [0.2],
+        }
+    ).to_parquet(parquet)
     assert main(["targets", "load", str(parquet)]) == 0
-    assert ("momentum_a", 1_746_072_000_000, "SOL", 0.2) in [r[:4] for r in stored(fresh_clickhouse)]
+    assert ("momentum_a", 1_746_072_000_000, "SOL", 0.2) in [
+        r[:4] for r in stored(fresh_clickhouse)
+    ]
 
 
 BAD_LINES = [
@@ -60,9 +76,15 @@ BAD_LINES = [
 
 
 def bad_file(tmp_path, bad_line):
-    return write_csv(tmp_path / "bad.csv", ["momentum_a,2025-05-01T00:00:00Z,BTC,0.5",
-                                           "momentum_a,2025-05-01T00:00:00Z,ETH,-0.3",
-                                           bad_line, "carry_b,2025-05-02,BTC,0.1"])
+    return write_csv(
+        tmp_path / "bad.csv",
+        [
+            "momentum_a,2025-05-01T00:00:00Z,BTC,0.5",
+            "momentum_a,2025-05-01T00:00:00Z,ETH,-0.3",
+            bad_line,
+            "carry_b,2025-05-02,BTC,0.1",
+        ],
+    )
 
 
 def test_bad_file_is_refused_whole_by_the_command(fresh_clickhouse, tmp_path):
@@ -74,8 +96,9 @@ def test_bad_file_is_refused_whole_by_the_command(fresh_clickhouse, tmp_path):
 
 
 @pytest.mark.parametrize("bad_line, words", BAD_LINES)
-def test_every_kind_of_bad_row_refuses_the_file(fresh_clickhouse, tmp_path, monkeypatch, capsys,
-                                                bad_line, words):
+def test_every_kind_of_bad_row_refuses_the_file(
+    fresh_clickhouse, tmp_path, monkeypatch, capsys, bad_line, words
+):
     """The same command in-process (`maicro.cli.main`), to keep the suite fast."""
     from maicro.cli import main
 

@@ -12,9 +12,15 @@ import pandas as pd
 import pytest
 
 from tests.conftest import reset_pair, run_maicro
-from tests.integration.test_dbt_marts import (CENT, DAY_MS, ORIGIN, as_float,
-                                              assert_account_daily_matches,
-                                              expected_positions_vs_targets, frame)
+from tests.integration.test_dbt_marts import (
+    CENT,
+    DAY_MS,
+    ORIGIN,
+    as_float,
+    assert_account_daily_matches,
+    expected_positions_vs_targets,
+    frame,
+)
 
 pytestmark = pytest.mark.slow  # 7 ingest runs over HTTP + replicate + one dbt build: ~2-3 min
 
@@ -40,8 +46,17 @@ def pipeline(clickhouse_pair, tmp_path_factory):
         for day in range(N_DAYS):
             start, end = ORIGIN + day * DAY_MS, ORIGIN + (day + 1) * DAY_MS
             sim.set_now(end - 1)
-            run_maicro("ingest", "--start", str(start), "--end", str(end), "--quiet",
-                       env=env, check=True, timeout=600)
+            run_maicro(
+                "ingest",
+                "--start",
+                str(start),
+                "--end",
+                str(end),
+                "--quiet",
+                env=env,
+                check=True,
+                timeout=600,
+            )
         sim.set_now(NOW)
         run_maicro("replicate", env=env, check=True, timeout=600)
         run_maicro("transform", env=env, check=True, timeout=900)
@@ -53,12 +68,14 @@ def pipeline(clickhouse_pair, tmp_path_factory):
 
 def test_pnl_daily_matches_ground_truth_to_the_cent(pipeline):
     client, truth, _ = pipeline
-    truth = as_float(truth.copy(), ["realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod",
-                                    "volume_usd"])
+    truth = as_float(
+        truth.copy(), ["realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod", "volume_usd"]
+    )
     truth["day"] = pd.to_datetime(truth["day"]).dt.date
     mart = frame(client, "SELECT * FROM analytics.fct_pnl_daily")
-    joined = truth.merge(mart, on=["account", "day", "coin"], how="outer", suffixes=("_truth", ""),
-                         indicator=True)
+    joined = truth.merge(
+        mart, on=["account", "day", "coin"], how="outer", suffixes=("_truth", ""), indicator=True
+    )
     assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"]
     for col in ("realized_pnl_gross", "fees", "funding", "unrealized_pnl_eod", "volume_usd"):
         worst = (joined[f"{col}_truth"] - joined[col]).abs().max()
@@ -85,9 +102,14 @@ def test_weights_and_tracking_error_match_pandas(pipeline):
         assert (joined[f"{col}_exp"] - joined[col]).abs().max() < 1e-9, col
     te = frame(client, "SELECT * FROM analytics.fct_tracking_error_daily")
     expected["day"] = pd.to_datetime(expected["snapshot_at"]).dt.date
-    l1 = (expected.assign(a=expected["weight_diff"].abs())
-          .groupby(["strategy", "account", "day", "snapshot_at"])["a"].sum()
-          .groupby(["strategy", "account", "day"]).mean().reset_index(name="l1"))
+    l1 = (
+        expected.assign(a=expected["weight_diff"].abs())
+        .groupby(["strategy", "account", "day", "snapshot_at"])["a"]
+        .sum()
+        .groupby(["strategy", "account", "day"])
+        .mean()
+        .reset_index(name="l1")
+    )
     check = l1.merge(te, on=["strategy", "account", "day"])
     assert len(check) == len(l1) and (check["l1"] - check["te_l1"]).abs().max() < 1e-9
     assert te["te_ann_7d"].notna().any()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import requests
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ServerError
-
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-NOW = int(datetime(2025, 11, 25, 13, 17, tzinfo=timezone.utc).timestamp() * 1000)
+NOW = int(datetime(2025, 11, 25, 13, 17, tzinfo=UTC).timestamp() * 1000)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +54,13 @@ def test_5xx_next_n_then_healthy(handle, info):
 
 def test_timeout_holds_past_the_client_timeout(handle, info):
     handle.set_faults(timeout="next:1", timeout_ms=2000)
-    impatient = Info(base_url=handle.url, skip_ws=True, meta={"universe": []},
-                     spot_meta={"universe": [], "tokens": []}, timeout=0.3)
+    impatient = Info(
+        base_url=handle.url,
+        skip_ws=True,
+        meta={"universe": []},
+        spot_meta={"universe": [], "tokens": []},
+        timeout=0.3,
+    )
     with pytest.raises(requests.Timeout):
         impatient.all_mids()
     assert "BTC" in impatient.all_mids()
@@ -84,8 +88,9 @@ def test_unknown_extra_fields(handle, info):
     assert "simUnknownField" in state["marginSummary"]
     assert set(info.all_mids()) == set(handle.sim.market.names), "a mids map only names coins"
     handle.set_faults()
-    assert not any("simUnknownField" in f for f in info.user_fills(user(handle))), \
+    assert not any("simUnknownField" in f for f in info.user_fills(user(handle))), (
         "the stored records were not modified"
+    )
 
 
 def test_exotic_coins_appear_and_move_no_money(handle, info):
@@ -106,11 +111,13 @@ def test_exotic_coins_appear_and_move_no_money(handle, info):
 def test_switches_over_http_and_rate_triggers_are_reproducible(handle, info):
     r = requests.post(handle.url + "/sim/faults", json={"http_5xx": "rate:0.5"})
     assert r.json()["http_5xx"] == "rate:0.5"
-    first = [requests.post(handle.url + "/info", json={"type": "allMids"}).status_code
-             for _ in range(20)]
+    first = [
+        requests.post(handle.url + "/info", json={"type": "allMids"}).status_code for _ in range(20)
+    ]
     requests.post(handle.url + "/sim/faults", json={"http_5xx": "rate:0.5"})  # counters restart
-    second = [requests.post(handle.url + "/info", json={"type": "allMids"}).status_code
-              for _ in range(20)]
+    second = [
+        requests.post(handle.url + "/info", json={"type": "allMids"}).status_code for _ in range(20)
+    ]
     assert first == second and set(first) == {200, 500}
     requests.post(handle.url + "/sim/faults", json={"reset": True})
     assert requests.get(handle.url + "/sim/faults").json()["http_5xx"] == "off"

@@ -7,19 +7,18 @@ import io
 import json
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import requests
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
-
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
 DAY = 86_400_000
 HOUR = 3_600_000
-NOW = int(datetime(2025, 11, 25, 13, 17, 30, tzinfo=timezone.utc).timestamp() * 1000)
+NOW = int(datetime(2025, 11, 25, 13, 17, 30, tzinfo=UTC).timestamp() * 1000)
 NUMBER = re.compile(r"^-?\d+\.\d+$")
 
 
@@ -53,12 +52,21 @@ def test_every_request_type_has_the_documented_shape(handle, info):
     user = handle.sim.accounts[0][0]
     state = info.user_state(user)
     for key in ("accountValue", "totalNtlPos", "totalRawUsd", "totalMarginUsed"):
-        assert is_number(state["marginSummary"][key]) and is_number(state["crossMarginSummary"][key])
+        assert is_number(state["marginSummary"][key]) and is_number(
+            state["crossMarginSummary"][key]
+        )
     assert is_number(state["withdrawable"]) and is_ms(state["time"]) and state["time"] == NOW
     assert state["assetPositions"]
     for ap in state["assetPositions"]:
         p = ap["position"]
-        for key in ("szi", "entryPx", "positionValue", "unrealizedPnl", "returnOnEquity", "marginUsed"):
+        for key in (
+            "szi",
+            "entryPx",
+            "positionValue",
+            "unrealizedPnl",
+            "returnOnEquity",
+            "marginUsed",
+        ):
             assert is_number(p[key]), key
         assert set(p["cumFunding"]) == {"allTime", "sinceOpen", "sinceChange"}
         assert p["leverage"]["type"] == "cross" and isinstance(p["maxLeverage"], int)
@@ -88,10 +96,17 @@ def test_every_request_type_has_the_documented_shape(handle, info):
         order = o["order"]
         for key in ("limitPx", "sz", "origSz"):
             assert is_number(order[key])
-        assert order["side"] in ("B", "A") and order["tif"] in ("Gtc", "Alo", "Ioc", "FrontendMarket")
+        assert order["side"] in ("B", "A") and order["tif"] in (
+            "Gtc",
+            "Alo",
+            "Ioc",
+            "FrontendMarket",
+        )
         assert isinstance(order["reduceOnly"], bool) and order["orderType"] in ("Limit", "Market")
     status = info.query_order_by_oid(user, orders[3]["order"]["oid"])
-    assert status["status"] == "order" and status["order"]["order"]["oid"] == orders[3]["order"]["oid"]
+    assert (
+        status["status"] == "order" and status["order"]["order"]["oid"] == orders[3]["order"]["oid"]
+    )
     assert info.query_order_by_oid(user, 12345)["status"] == "unknownOid"
     for o in info.frontend_open_orders(user):
         assert is_number(o["origSz"]) and is_number(o["sz"]) and o["timestamp"] <= NOW
@@ -105,14 +120,22 @@ def test_every_request_type_has_the_documented_shape(handle, info):
     # open times in [start, end]: 14:00 yesterday .. 13:00 today (the current, still open hour)
     assert len(candles) == 24 and candles[0]["t"] >= NOW - DAY and candles[-1]["t"] <= NOW
     for c in candles:
-        assert all(is_number(c[k]) for k in "ohlcv") and is_ms(c["t"]) and c["T"] == c["t"] + HOUR - 1
+        assert (
+            all(is_number(c[k]) for k in "ohlcv") and is_ms(c["t"]) and c["T"] == c["t"] + HOUR - 1
+        )
     assert candles[-1]["c"] == mids["ETH"]
     rates = info.funding_history("BTC", NOW - DAY)
-    assert len(rates) == 24 and all(r["time"] % HOUR == 0 and is_number(r["fundingRate"])
-                                    for r in rates)
-    paid = {r["time"]: r["delta"]["fundingRate"] for r in info.user_funding_history(user, NOW - DAY)
-            if r["delta"]["coin"] == "BTC"}
-    assert paid and all(paid[t] == r["fundingRate"] for r in rates for t in [r["time"]] if t in paid)
+    assert len(rates) == 24 and all(
+        r["time"] % HOUR == 0 and is_number(r["fundingRate"]) for r in rates
+    )
+    paid = {
+        r["time"]: r["delta"]["fundingRate"]
+        for r in info.user_funding_history(user, NOW - DAY)
+        if r["delta"]["coin"] == "BTC"
+    }
+    assert paid and all(
+        paid[t] == r["fundingRate"] for r in rates for t in [r["time"]] if t in paid
+    )
     portfolio = info.post("/info", {"type": "portfolio", "user": user})
     assert [p[0] for p in portfolio] == ["day", "week", "month", "allTime"]
 
@@ -183,15 +206,23 @@ def test_429_after_the_weight_budget():
             info.meta()
         assert err.value.status_code == 429
     with start_simulator(SimConfig(seed=1, now_ms=NOW, days=1, rate_limit=False)) as h:
-        assert all(requests.post(h.url + "/info", json={"type": "meta"}).status_code == 200
-                   for _ in range(70))
+        assert all(
+            requests.post(h.url + "/info", json={"type": "meta"}).status_code == 200
+            for _ in range(70)
+        )
 
 
 def test_422_plain_text_for_a_malformed_body(handle, info):
-    for body in (b"{not json", b"[1, 2]", json.dumps({"type": "noSuchType"}).encode(),
-                 json.dumps({"type": "clearinghouseState"}).encode(),
-                 json.dumps({"type": "userFunding", "user": handle.sim.accounts[0][0]}).encode()):
-        r = requests.post(handle.url + "/info", data=body, headers={"Content-Type": "application/json"})
+    for body in (
+        b"{not json",
+        b"[1, 2]",
+        json.dumps({"type": "noSuchType"}).encode(),
+        json.dumps({"type": "clearinghouseState"}).encode(),
+        json.dumps({"type": "userFunding", "user": handle.sim.accounts[0][0]}).encode(),
+    ):
+        r = requests.post(
+            handle.url + "/info", data=body, headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 422, body
         assert r.headers["Content-Type"].startswith("text/plain") and r.text
     with pytest.raises(ClientError) as err:
@@ -208,8 +239,10 @@ def test_targets_csv_ground_truth_and_clock_endpoints(handle):
     assert rows[0]["ts"].endswith("Z")
     assert float(rows[-1]["target_weight"]) == frame.iloc[-1]["target_weight"]
     decision = int(frame.iloc[-1]["ts"])  # windows are half-open: [start, end)
-    r = requests.get(handle.url + "/strategy/targets.csv",
-                     params={"ts": "ms", "start": NOW - DAY, "end": decision})
+    r = requests.get(
+        handle.url + "/strategy/targets.csv",
+        params={"ts": "ms", "start": NOW - DAY, "end": decision},
+    )
     got = [int(row["ts"]) for row in csv.DictReader(io.StringIO(r.text))]
     assert got and all(NOW - DAY <= ts < decision for ts in got)
     health = requests.get(handle.url + "/health").json()
@@ -250,22 +283,27 @@ def test_same_seed_gives_byte_identical_answers():
     for _ in range(2):
         with start_simulator(cfg) as h:
             user = h.sim.accounts[1][0]
-            answers = []
             # ask in a different order each time: the model must not depend on it
-            requests_ = [{"type": "userFillsByTime", "user": user, "startTime": 0},
-                         {"type": "clearinghouseState", "user": user},
-                         {"type": "userFunding", "user": user, "startTime": 0},
-                         {"type": "userNonFundingLedgerUpdates", "user": user, "startTime": 0},
-                         {"type": "historicalOrders", "user": user},
-                         {"type": "candleSnapshot", "req": {"coin": "SOL", "interval": "5m",
-                                                            "startTime": 0, "endTime": NOW}}]
+            requests_ = [
+                {"type": "userFillsByTime", "user": user, "startTime": 0},
+                {"type": "clearinghouseState", "user": user},
+                {"type": "userFunding", "user": user, "startTime": 0},
+                {"type": "userNonFundingLedgerUpdates", "user": user, "startTime": 0},
+                {"type": "historicalOrders", "user": user},
+                {
+                    "type": "candleSnapshot",
+                    "req": {"coin": "SOL", "interval": "5m", "startTime": 0, "endTime": NOW},
+                },
+            ]
             order = range(len(requests_)) if not bodies else reversed(range(len(requests_)))
             got = {k: requests.post(h.url + "/info", json=requests_[k]).content for k in order}
             bodies.append([got[k] for k in range(len(requests_))])
     assert bodies[0] == bodies[1]
     with start_simulator(SimConfig(**{**cfg.__dict__, "seed": 34})) as h:
-        other = requests.post(h.url + "/info", json={"type": "userFillsByTime",
-                                                      "user": h.sim.accounts[1][0], "startTime": 0})
+        other = requests.post(
+            h.url + "/info",
+            json={"type": "userFillsByTime", "user": h.sim.accounts[1][0], "startTime": 0},
+        )
     assert other.content != bodies[0][0]
 
 
@@ -281,9 +319,10 @@ def _all_pages(fetch, limit: int, start: int) -> list[dict]:
 
 def test_account_value_is_explained_exactly_by_what_the_api_serves(handle, info):
     for address, _ in handle.sim.accounts:
-        fills = _all_pages(lambda s: info.user_fills_by_time(address, s, NOW), 2000, 0)
-        funding = _all_pages(lambda s: info.user_funding_history(address, s, NOW), 500, 0)
-        ledger = _all_pages(lambda s: info.user_non_funding_ledger_updates(address, s, NOW), 500, 0)
+        # the lambdas are called inside this iteration only: binding `address` late is safe
+        fills = _all_pages(lambda s: info.user_fills_by_time(address, s, NOW), 2000, 0)  # noqa: B023
+        funding = _all_pages(lambda s: info.user_funding_history(address, s, NOW), 500, 0)  # noqa: B023
+        ledger = _all_pages(lambda s: info.user_non_funding_ledger_updates(address, s, NOW), 500, 0)  # noqa: B023
         state = info.user_state(address)
         flows = Decimal(0)
         for r in ledger:
@@ -295,12 +334,17 @@ def test_account_value_is_explained_exactly_by_what_the_api_serves(handle, info)
                 flows -= usdc
             elif d["type"] == "internalTransfer":
                 flows += usdc if d["destination"] == address else -usdc
-        total = (flows + sum(Decimal(f["closedPnl"]) - Decimal(f["fee"]) for f in fills)
-                 + sum(Decimal(r["delta"]["usdc"]) for r in funding)
-                 + sum(Decimal(p["position"]["unrealizedPnl"]) for p in state["assetPositions"]))
+        total = (
+            flows
+            + sum(Decimal(f["closedPnl"]) - Decimal(f["fee"]) for f in fills)
+            + sum(Decimal(r["delta"]["usdc"]) for r in funding)
+            + sum(Decimal(p["position"]["unrealizedPnl"]) for p in state["assetPositions"])
+        )
         assert Decimal(state["marginSummary"]["accountValue"]) == total, address
         # cumFunding.allTime is funding paid: minus what userFunding says was received
         for p in state["assetPositions"]:
             coin = p["position"]["coin"]
-            received = sum(Decimal(r["delta"]["usdc"]) for r in funding if r["delta"]["coin"] == coin)
+            received = sum(
+                Decimal(r["delta"]["usdc"]) for r in funding if r["delta"]["coin"] == coin
+            )
             assert Decimal(p["position"]["cumFunding"]["allTime"]) == -received

@@ -30,10 +30,16 @@ def test_an_unchanged_mapping_adds_nothing_and_asks_no_clock():
 
 def test_re_assignments_start_at_the_exchanges_time_asked_once():
     clock = Clock(1_700_000_000_000)
-    rows = changes([("0xa", "carry"), ("0xb", "carry"), ("0xc", "momentum")],
-                   {"0xa": "momentum", "0xb": "momentum"}, clock)
-    assert rows == [("0xa", "carry", 1_700_000_000_000), ("0xb", "carry", 1_700_000_000_000),
-                    ("0xc", "momentum", FROM_THE_START_MS)]
+    rows = changes(
+        [("0xa", "carry"), ("0xb", "carry"), ("0xc", "momentum")],
+        {"0xa": "momentum", "0xb": "momentum"},
+        clock,
+    )
+    assert rows == [
+        ("0xa", "carry", 1_700_000_000_000),
+        ("0xb", "carry", 1_700_000_000_000),
+        ("0xc", "momentum", FROM_THE_START_MS),
+    ]
     assert clock.calls == 1
 
 

@@ -13,9 +13,17 @@ SERVICES = COMPOSE["services"]
 
 
 def test_has_the_production_services():
-    assert {"clickhouse-local", "postgres", "redis", "maicro-init", "airflow-apiserver",
-            "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-            "airflow-worker"} <= set(SERVICES)
+    assert {
+        "clickhouse-local",
+        "postgres",
+        "redis",
+        "maicro-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+    } <= set(SERVICES)
 
 
 def test_images_are_pinned():
@@ -28,7 +36,11 @@ def test_images_are_pinned():
 def test_secrets_only_from_the_environment():
     for name, service in SERVICES.items():
         for key, value in (service.get("environment") or {}).items():
-            if re.search(r"PASSWORD|SECRET|FERNET|_KEY$", key) or "://" in str(value) and "@" in str(value):
+            if (
+                re.search(r"PASSWORD|SECRET|FERNET|_KEY$", key)
+                or "://" in str(value)
+                and "@" in str(value)
+            ):
                 assert "${" in str(value), f"{name}: {key} is not taken from the environment"
 
 
@@ -55,4 +67,7 @@ def test_dependencies_exist_and_the_pipeline_uses_real_servers():
 
 def test_image_is_built_from_the_lock_file():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "COPY requirements.lock" in dockerfile and "uv pip sync --system requirements.lock" in dockerfile
+    assert (
+        "COPY requirements.lock" in dockerfile
+        and "uv pip sync --system requirements.lock" in dockerfile
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from maicro.ingest import candles, fills, funding, ledger, orders, snapshots
 from maicro.ingest import records as r
 
@@ -12,10 +11,22 @@ T = 1_746_000_000_000
 
 
 def fill(**over):
-    rec = {"coin": "BTC", "px": "95000.5", "sz": "0.01", "side": "B", "time": T,
-           "startPosition": "-0.02", "dir": "Close Short", "closedPnl": "12.5",
-           "hash": "0xabc", "oid": 77, "crossed": True, "fee": "-0.0123", "feeToken": "USDC",
-           "tid": 123456789}
+    rec = {
+        "coin": "BTC",
+        "px": "95000.5",
+        "sz": "0.01",
+        "side": "B",
+        "time": T,
+        "startPosition": "-0.02",
+        "dir": "Close Short",
+        "closedPnl": "12.5",
+        "hash": "0xabc",
+        "oid": 77,
+        "crossed": True,
+        "fee": "-0.0123",
+        "feeToken": "USDC",
+        "tid": 123456789,
+    }
     rec.update(over)
     return {k: v for k, v in rec.items() if v is not _DROP}
 
@@ -38,17 +49,21 @@ def test_exotic_coins_and_unknown_fields_are_fine():
         assert row[2] == coin
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (fill(px="abc"), "non-numeric px"),
-    (fill(side="X"), "unknown side"),
-    (fill(tid=_DROP), "missing required field tid"),
-    (fill(time=1_746_000_000), "not a plausible epoch-millisecond"),
-    (fill(sz="0"), "sz must be > 0"),
-    (fill(px="nan"), "non-finite px"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (fill(px="abc"), "non-numeric px"),
+        (fill(side="X"), "unknown side"),
+        (fill(tid=_DROP), "missing required field tid"),
+        (fill(time=1_746_000_000), "not a plausible epoch-millisecond"),
+        (fill(sz="0"), "sz must be > 0"),
+        (fill(px="nan"), "non-finite px"),
+    ],
+)
 def test_bad_fills_are_quarantined_with_a_reason(bad, reason):
-    parsed = r.parse_all([fill(), bad, "not a dict"], fills.parse, data_type="fills",
-                         account=ACCOUNT, source="test")
+    parsed = r.parse_all(
+        [fill(), bad, "not a dict"], fills.parse, data_type="fills", account=ACCOUNT, source="test"
+    )
     assert len(parsed.rows) == 1
     assert len(parsed.quarantined) == 2
     assert reason in parsed.quarantined[0].reason
@@ -56,9 +71,18 @@ def test_bad_fills_are_quarantined_with_a_reason(bad, reason):
 
 
 def test_funding_row():
-    rec = {"time": T, "hash": "0x0", "delta": {"type": "funding", "coin": "ETH", "usdc": "-1.25",
-                                                "szi": "3.0", "fundingRate": "0.0000125",
-                                                "nSamples": None}}
+    rec = {
+        "time": T,
+        "hash": "0x0",
+        "delta": {
+            "type": "funding",
+            "coin": "ETH",
+            "usdc": "-1.25",
+            "szi": "3.0",
+            "fundingRate": "0.0000125",
+            "nSamples": None,
+        },
+    }
     row = dict(zip(funding.COLUMNS, funding.parse(rec, ACCOUNT)))
     assert row["usdc"] == -1.25 and row["szi"] == 3.0 and row["funding_rate"] == 0.0000125
     with pytest.raises(r.BadRecord, match="expected 'funding'"):
@@ -68,80 +92,205 @@ def test_funding_row():
 OTHER = "0x" + "cd" * 20
 
 
-@pytest.mark.parametrize("delta, net", [
-    ({"type": "deposit", "usdc": "1000"}, 1000.0),
-    ({"type": "withdraw", "usdc": "500", "nonce": 1, "fee": "1"}, -500.0),  # fee inside usdc
-    ({"type": "internalTransfer", "usdc": "200", "user": ACCOUNT, "destination": OTHER,
-      "fee": "1"}, -201.0),
-    ({"type": "internalTransfer", "usdc": "200", "user": OTHER, "destination": ACCOUNT,
-      "fee": "1"}, 200.0),
-    ({"type": "subAccountTransfer", "usdc": "50", "user": ACCOUNT, "destination": OTHER}, -50.0),
-    ({"type": "accountClassTransfer", "usdc": "30", "toPerp": True}, 30.0),
-    ({"type": "accountClassTransfer", "usdc": "30", "toPerp": False}, -30.0),
-    ({"type": "vaultDeposit", "vault": OTHER, "usdc": "10"}, -10.0),
-    ({"type": "vaultWithdraw", "vault": OTHER, "user": ACCOUNT, "requestedUsd": "10",
-      "netWithdrawnUsd": "9.5", "commission": "0.5", "closingCost": "0", "basis": "10"}, 9.5),
-    ({"type": "spotTransfer", "token": "PURR", "amount": "5", "usdcValue": "5",
-      "user": ACCOUNT, "destination": OTHER, "fee": "0"}, 0.0),
-    ({"type": "rewardsClaim", "amount": "3"}, 0.0),
-])
+@pytest.mark.parametrize(
+    "delta, net",
+    [
+        ({"type": "deposit", "usdc": "1000"}, 1000.0),
+        ({"type": "withdraw", "usdc": "500", "nonce": 1, "fee": "1"}, -500.0),  # fee inside usdc
+        (
+            {
+                "type": "internalTransfer",
+                "usdc": "200",
+                "user": ACCOUNT,
+                "destination": OTHER,
+                "fee": "1",
+            },
+            -201.0,
+        ),
+        (
+            {
+                "type": "internalTransfer",
+                "usdc": "200",
+                "user": OTHER,
+                "destination": ACCOUNT,
+                "fee": "1",
+            },
+            200.0,
+        ),
+        (
+            {"type": "subAccountTransfer", "usdc": "50", "user": ACCOUNT, "destination": OTHER},
+            -50.0,
+        ),
+        ({"type": "accountClassTransfer", "usdc": "30", "toPerp": True}, 30.0),
+        ({"type": "accountClassTransfer", "usdc": "30", "toPerp": False}, -30.0),
+        ({"type": "vaultDeposit", "vault": OTHER, "usdc": "10"}, -10.0),
+        (
+            {
+                "type": "vaultWithdraw",
+                "vault": OTHER,
+                "user": ACCOUNT,
+                "requestedUsd": "10",
+                "netWithdrawnUsd": "9.5",
+                "commission": "0.5",
+                "closingCost": "0",
+                "basis": "10",
+            },
+            9.5,
+        ),
+        (
+            {
+                "type": "spotTransfer",
+                "token": "PURR",
+                "amount": "5",
+                "usdcValue": "5",
+                "user": ACCOUNT,
+                "destination": OTHER,
+                "fee": "0",
+            },
+            0.0,
+        ),
+        ({"type": "rewardsClaim", "amount": "3"}, 0.0),
+    ],
+)
 def test_ledger_net_usdc_rule_per_type(delta, net):
-    row = dict(zip(ledger.COLUMNS, ledger.parse({"time": T, "hash": "0x1", "delta": delta},
-                                                ACCOUNT)))
+    row = dict(
+        zip(ledger.COLUMNS, ledger.parse({"time": T, "hash": "0x1", "delta": delta}, ACCOUNT))
+    )
     assert row["net_usdc"] == pytest.approx(net)
     assert row["type"] == delta["type"] and row["usdc"] >= 0
 
 
 def test_order_status_row():
-    rec = {"order": {"coin": "SOL", "side": "A", "limitPx": "180.1", "sz": "0.0", "oid": 9,
-                     "timestamp": T - 5000, "triggerCondition": "N/A", "isTrigger": False,
-                     "triggerPx": "0.0", "children": [], "isPositionTpsl": False,
-                     "reduceOnly": False, "orderType": "Limit", "origSz": "2.5", "tif": "Gtc",
-                     "cloid": None},
-           "status": "filled", "statusTimestamp": T}
+    rec = {
+        "order": {
+            "coin": "SOL",
+            "side": "A",
+            "limitPx": "180.1",
+            "sz": "0.0",
+            "oid": 9,
+            "timestamp": T - 5000,
+            "triggerCondition": "N/A",
+            "isTrigger": False,
+            "triggerPx": "0.0",
+            "children": [],
+            "isPositionTpsl": False,
+            "reduceOnly": False,
+            "orderType": "Limit",
+            "origSz": "2.5",
+            "tif": "Gtc",
+            "cloid": None,
+        },
+        "status": "filled",
+        "statusTimestamp": T,
+    }
     row = dict(zip(orders.COLUMNS, orders.parse(rec, ACCOUNT)))
     assert row["oid"] == 9 and row["status"] == "filled" and row["status_timestamp"] == T
     assert row["order_timestamp"] == T - 5000 and row["orig_sz"] == 2.5 and row["sz"] == 0.0
 
 
 def test_candle_row():
-    rec = {"t": T, "T": T + 59_999, "s": "BTC", "i": "1m", "o": "1", "c": "2", "h": "3",
-           "l": "0.5", "v": "10", "n": 4}
+    rec = {
+        "t": T,
+        "T": T + 59_999,
+        "s": "BTC",
+        "i": "1m",
+        "o": "1",
+        "c": "2",
+        "h": "3",
+        "l": "0.5",
+        "v": "10",
+        "n": 4,
+    }
     assert candles.parse(rec) == ("BTC", "1m", T, T + 59_999, 1.0, 3.0, 0.5, 2.0, 10.0, 4)
 
 
 def test_clearinghouse_state_rows():
-    state = {"marginSummary": {"accountValue": "1000", "totalNtlPos": "500", "totalRawUsd": "1500",
-                               "totalMarginUsed": "50"},
-             "crossMarginSummary": {"accountValue": "1000", "totalNtlPos": "500",
-                                    "totalRawUsd": "1500", "totalMarginUsed": "50"},
-             "crossMaintenanceMarginUsed": "10", "withdrawable": "950", "time": T,
-             "assetPositions": [{"type": "oneWay", "position": {
-                 "coin": "ETH", "szi": "-2", "entryPx": "3000", "positionValue": "6200",
-                 "unrealizedPnl": "-200", "returnOnEquity": "-0.1", "liquidationPx": None,
-                 "marginUsed": "620", "maxLeverage": 25, "leverage": {"type": "cross", "value": 10},
-                 "cumFunding": {"allTime": "1", "sinceOpen": "0.5", "sinceChange": "0.2"}}}]}
+    state = {
+        "marginSummary": {
+            "accountValue": "1000",
+            "totalNtlPos": "500",
+            "totalRawUsd": "1500",
+            "totalMarginUsed": "50",
+        },
+        "crossMarginSummary": {
+            "accountValue": "1000",
+            "totalNtlPos": "500",
+            "totalRawUsd": "1500",
+            "totalMarginUsed": "50",
+        },
+        "crossMaintenanceMarginUsed": "10",
+        "withdrawable": "950",
+        "time": T,
+        "assetPositions": [
+            {
+                "type": "oneWay",
+                "position": {
+                    "coin": "ETH",
+                    "szi": "-2",
+                    "entryPx": "3000",
+                    "positionValue": "6200",
+                    "unrealizedPnl": "-200",
+                    "returnOnEquity": "-0.1",
+                    "liquidationPx": None,
+                    "marginUsed": "620",
+                    "maxLeverage": 25,
+                    "leverage": {"type": "cross", "value": 10},
+                    "cumFunding": {"allTime": "1", "sinceOpen": "0.5", "sinceChange": "0.2"},
+                },
+            }
+        ],
+    }
     account = dict(zip(snapshots.ACCOUNT_COLUMNS, snapshots.parse_account(state, ACCOUNT)))
     assert account["snapshot_at"] == T and account["account_value"] == 1000.0
     assert account["n_positions"] == 1
-    pos = dict(zip(snapshots.POSITION_COLUMNS,
-                   snapshots.parse_position(state["assetPositions"][0], ACCOUNT, T)))
+    pos = dict(
+        zip(
+            snapshots.POSITION_COLUMNS,
+            snapshots.parse_position(state["assetPositions"][0], ACCOUNT, T),
+        )
+    )
     assert pos["szi"] == -2.0 and pos["mark_px"] == 3100.0 and pos["liquidation_px"] is None
     assert (account["position_coins"], account["position_szis"]) == ([], [])
 
 
 def test_account_snapshot_carries_its_open_positions_as_arrays():
-    account_row = snapshots.parse_account({"time": T, "marginSummary": {
-        "accountValue": "1000", "totalNtlPos": "0", "totalRawUsd": "0", "totalMarginUsed": "0"}},
-        ACCOUNT)
+    account_row = snapshots.parse_account(
+        {
+            "time": T,
+            "marginSummary": {
+                "accountValue": "1000",
+                "totalNtlPos": "0",
+                "totalRawUsd": "0",
+                "totalMarginUsed": "0",
+            },
+        },
+        ACCOUNT,
+    )
     columns = snapshots.POSITION_COLUMNS
+
     def position(coin, szi, mark):
-        row = dict.fromkeys(columns, 0.0) | {"account": ACCOUNT, "snapshot_at": T, "coin": coin,
-                                              "szi": szi, "mark_px": mark}
+        row = dict.fromkeys(columns, 0.0) | {
+            "account": ACCOUNT,
+            "snapshot_at": T,
+            "coin": coin,
+            "szi": szi,
+            "mark_px": mark,
+        }
         return tuple(row[c] for c in columns)
-    row = dict(zip(snapshots.ACCOUNT_COLUMNS, snapshots.with_positions(
-        account_row, [position("ETH", -2.0, 3100.0), position("XRP", 0.0, 2.0),
-                      position("BTC", 0.5, 95000.0)])))
+
+    row = dict(
+        zip(
+            snapshots.ACCOUNT_COLUMNS,
+            snapshots.with_positions(
+                account_row,
+                [
+                    position("ETH", -2.0, 3100.0),
+                    position("XRP", 0.0, 2.0),
+                    position("BTC", 0.5, 95000.0),
+                ],
+            ),
+        )
+    )
     # served order kept; a listed position of size 0 is no open position
     assert row["position_coins"] == ["ETH", "BTC"]
     assert row["position_szis"] == [-2.0, 0.5] and row["position_mark_pxs"] == [3100.0, 95000.0]
@@ -149,10 +298,23 @@ def test_account_snapshot_carries_its_open_positions_as_arrays():
 
 
 def test_asset_contexts_pair_universe_with_ctxs():
-    answer = [{"universe": [{"name": "BTC", "szDecimals": 5, "maxLeverage": 40}]},
-              [{"funding": "0.0000125", "openInterest": "10", "prevDayPx": "1", "dayNtlVlm": "2",
-                "premium": None, "oraclePx": "95000", "markPx": "95001", "midPx": "95000.5",
-                "impactPxs": ["94999", "95002"], "dayBaseVlm": "3"}]]
+    answer = [
+        {"universe": [{"name": "BTC", "szDecimals": 5, "maxLeverage": 40}]},
+        [
+            {
+                "funding": "0.0000125",
+                "openInterest": "10",
+                "prevDayPx": "1",
+                "dayNtlVlm": "2",
+                "premium": None,
+                "oraclePx": "95000",
+                "markPx": "95001",
+                "midPx": "95000.5",
+                "impactPxs": ["94999", "95002"],
+                "dayBaseVlm": "3",
+            }
+        ],
+    ]
     (rec,) = snapshots.context_records(answer)
     row = dict(zip(snapshots.CONTEXT_COLUMNS, snapshots.parse_context(rec, T)))
     assert row["coin"] == "BTC" and row["mark_px"] == 95001.0 and row["impact_ask_px"] == 95002.0
@@ -167,12 +329,24 @@ def test_live_window_check():
     assert not snapshots.is_live(w, T + 3_600_000, 300_000)
 
 
-@pytest.mark.parametrize("variant", [
-    {}, {"builderFee": "0.01"}, {"twapId": 5}, {"cloid": "0x1"},
-    {"liquidation": {"liquidatedUser": ACCOUNT, "markPx": "1", "method": "market"}},
-    {"px": 95000.5}, {"time": str(T)}, {"crossed": "yes"}, {"fee": "inf"}, {"sz": "-1"},
-    {"coin": " "}, {"hash": None}, {"dir": 3},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"builderFee": "0.01"},
+        {"twapId": 5},
+        {"cloid": "0x1"},
+        {"liquidation": {"liquidatedUser": ACCOUNT, "markPx": "1", "method": "market"}},
+        {"px": 95000.5},
+        {"time": str(T)},
+        {"crossed": "yes"},
+        {"fee": "inf"},
+        {"sz": "-1"},
+        {"coin": " "},
+        {"hash": None},
+        {"dir": 3},
+    ],
+)
 def test_fast_and_checked_paths_agree(variant):
     """The fast path for well-formed fills accepts and produces exactly what the checks do."""
     rec = fill(**variant)
@@ -185,12 +359,33 @@ def test_fast_and_checked_paths_agree(variant):
     assert fills.parse(rec, ACCOUNT) == checked
 
 
-@pytest.mark.parametrize("variant", [
-    {}, {"n": None}, {"n": "4"}, {"o": "0"}, {"v": "nan"}, {"t": 5}, {"s": ""}, {"c": "x"},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"n": None},
+        {"n": "4"},
+        {"o": "0"},
+        {"v": "nan"},
+        {"t": 5},
+        {"s": ""},
+        {"c": "x"},
+    ],
+)
 def test_candle_fast_and_checked_paths_agree(variant):
-    rec = {"t": T, "T": T + 59_999, "s": "BTC", "i": "1m", "o": "1", "c": "2", "h": "3",
-           "l": "0.5", "v": "10", "n": 4, **variant}
+    rec = {
+        "t": T,
+        "T": T + 59_999,
+        "s": "BTC",
+        "i": "1m",
+        "o": "1",
+        "c": "2",
+        "h": "3",
+        "l": "0.5",
+        "v": "10",
+        "n": 4,
+        **variant,
+    }
     try:
         checked = candles._parse_checked(rec)
     except r.BadRecord:

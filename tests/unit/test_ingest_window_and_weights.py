@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from maicro.errors import MaicroError
 from maicro.hyperliquid import weights
 from maicro.ingest.window import Window, parse_duration_ms, to_ms
@@ -21,10 +20,13 @@ def test_window_parsing_and_chunks():
     assert parse_duration_ms("30m") == 1_800_000
 
 
-@pytest.mark.parametrize("start, end, message", [
-    ("2025-05-02", "2025-05-01", "not after its start"),
-    ("yesterday", "2025-05-01", "not an ISO-8601 time"),
-])
+@pytest.mark.parametrize(
+    "start, end, message",
+    [
+        ("2025-05-02", "2025-05-01", "not after its start"),
+        ("yesterday", "2025-05-01", "not an ISO-8601 time"),
+    ],
+)
 def test_bad_windows_are_named(start, end, message):
     with pytest.raises(MaicroError, match=message):
         Window.of(start, end)
@@ -64,7 +66,7 @@ def test_budget_stays_under_the_exchange_bucket_and_wastes_little():
     times = [t for t, _ in sent]
     for i, a in enumerate(times):
         for j in range(i, len(times), 7):
-            spent = sum(w for t, w in sent[i:j + 1])
+            spent = sum(w for t, w in sent[i : j + 1])
             assert spent <= 1200 + rate * (times[j] - a) + 1e-6
     total = sum(w for _, w in sent)
     elapsed = times[-1] - times[0]

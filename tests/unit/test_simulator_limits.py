@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from maicro.hyperliquid.simulator.clock import SimClock
 from maicro.hyperliquid.simulator.decimals import fmt_scaled, parse_time, round_div, round_px
 from maicro.hyperliquid.simulator.faults import Faults, Trigger

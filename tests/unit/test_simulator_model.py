@@ -7,18 +7,17 @@ Decimal and Hyperliquid's published rules, never copied from the simulator's own
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-
 from maicro.hyperliquid.simulator import SimConfig, Simulator
 from maicro.hyperliquid.simulator.book import apply_fill, fill_dir
 
 DAY = 86_400_000
 HOUR = 3_600_000
 # 2025-11-25 13:17 UTC: a partial current day after 4 whole days
-NOW = int(datetime(2025, 11, 25, 13, 17, tzinfo=timezone.utc).timestamp() * 1000)
+NOW = int(datetime(2025, 11, 25, 13, 17, tzinfo=UTC).timestamp() * 1000)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def sim() -> Simulator:
 
 
 def day_of(t_ms: int):
-    return datetime.fromtimestamp(t_ms / 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(t_ms / 1000, tz=UTC).date()
 
 
 def flow(rec: dict, address: str) -> Decimal:
@@ -110,13 +109,16 @@ def test_deterministic_whatever_the_order_of_questions():
     addr = a.accounts[1][0]
     # b answers the latest day first, then the rest
     late = b.records("fills", addr, NOW - 3 * HOUR, NOW + 1)
-    assert a.records("fills", addr, 0, NOW + 1)[-len(late):] == late
+    assert a.records("fills", addr, 0, NOW + 1)[-len(late) :] == late
     for kind in ("fills", "funding", "ledger", "orders"):
         assert a.records(kind, addr, 0, NOW + 1) == b.records(kind, addr, 0, NOW + 1)
-    assert a.records("candles", None, NOW - HOUR, NOW, coin="ETH") == \
-        b.records("candles", None, NOW - HOUR, NOW, coin="ETH")
+    assert a.records("candles", None, NOW - HOUR, NOW, coin="ETH") == b.records(
+        "candles", None, NOW - HOUR, NOW, coin="ETH"
+    )
     other = Simulator(SimConfig(seed=4, now_ms=NOW, days=2))
-    assert other.records("fills", other.accounts[1][0], 0, NOW + 1) != a.records("fills", addr, 0, NOW + 1)
+    assert other.records("fills", other.accounts[1][0], 0, NOW + 1) != a.records(
+        "fills", addr, 0, NOW + 1
+    )
 
 
 def test_ground_truth_daily_equals_sums_of_served_records(sim):
@@ -130,8 +132,9 @@ def test_ground_truth_daily_equals_sums_of_served_records(sim):
             expected[key]["volume_usd"] += Decimal(f["px"]) * Decimal(f["sz"])
             expected[key]["n_fills"] += 1
         for r in sim.records("funding", address):
-            expected[(address, day_of(r["time"]), r["delta"]["coin"])]["funding"] += \
-                Decimal(r["delta"]["usdc"])
+            expected[(address, day_of(r["time"]), r["delta"]["coin"])]["funding"] += Decimal(
+                r["delta"]["usdc"]
+            )
     got = {(r.account, r.day, r.coin): r for r in gt.itertuples(index=False)}
     assert set(expected) <= set(got)
     for key, sums in expected.items():
@@ -147,17 +150,22 @@ def test_end_of_day_upnl_is_derivable_from_fills_and_candles(sim):
     for address, _ in sim.accounts:
         fills = sim.records("fills", address)
         for day in sorted(set(gt["day"])):
-            day_end = int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
-                          * 1000) + DAY
+            day_end = (
+                int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000) + DAY
+            )
             book = replay([f for f in fills if f["time"] < day_end])
             rows = gt[(gt["account"] == address) & (gt["day"] == day)]
             for row in rows.itertuples(index=False):
                 pos, entry = book.get(row.coin, (Decimal(0), Decimal(0)))
-                candles = sim.records("candles", None, day_end - DAY, min(day_end, NOW + 1),
-                                      coin=row.coin)
+                candles = sim.records(
+                    "candles", None, day_end - DAY, min(day_end, NOW + 1), coin=row.coin
+                )
                 close = Decimal(candles[-1]["c"])
-                assert abs(pos * (close - entry) - row.unrealized_pnl_eod) < Decimal("0.01"), \
-                    (address, day, row.coin)
+                assert abs(pos * (close - entry) - row.unrealized_pnl_eod) < Decimal("0.01"), (
+                    address,
+                    day,
+                    row.coin,
+                )
 
 
 def test_accounting_identity_holds_exactly_at_several_instants():
@@ -166,11 +174,14 @@ def test_accounting_identity_holds_exactly_at_several_instants():
         for address, _ in sim.accounts:
             state = sim.account_state(address, t)
             fills = sim.records("fills", address, 0, t + 1)
-            total = sum((flow(r, address) for r in sim.records("ledger", address, 0, t + 1)),
-                        Decimal(0))
+            total = sum(
+                (flow(r, address) for r in sim.records("ledger", address, 0, t + 1)), Decimal(0)
+            )
             total += sum((Decimal(f["closedPnl"]) - Decimal(f["fee"]) for f in fills), Decimal(0))
-            total += sum((Decimal(r["delta"]["usdc"]) for r in sim.records("funding", address, 0, t + 1)),
-                         Decimal(0))
+            total += sum(
+                (Decimal(r["delta"]["usdc"]) for r in sim.records("funding", address, 0, t + 1)),
+                Decimal(0),
+            )
             total += sum((p.upnl for p in state.positions), Decimal(0))
             assert state.account_value == total, (address, t)
             # positions agree with a replay of the fills, uPnL with mark - entry
@@ -187,9 +198,14 @@ def test_account_daily_reconciles_exactly(sim):
     for row in acct.sort_values(["account", "day"]).itertuples(index=False):
         d = daily[(daily["account"] == row.account) & (daily["day"] == row.day)]
         upnl = sum(d["unrealized_pnl_eod"], Decimal(0))
-        explained = (sum(d["realized_pnl_gross"], Decimal(0)) - sum(d["fees"], Decimal(0))
-                     + sum(d["funding"], Decimal(0)) + upnl - prev_upnl.get(row.account, Decimal(0))
-                     + row.net_flows)
+        explained = (
+            sum(d["realized_pnl_gross"], Decimal(0))
+            - sum(d["fees"], Decimal(0))
+            + sum(d["funding"], Decimal(0))
+            + upnl
+            - prev_upnl.get(row.account, Decimal(0))
+            + row.net_flows
+        )
         assert row.account_value_close - row.account_value_open == explained, (row.account, row.day)
         assert row.net_flows == row.deposits - row.withdrawals
         prev_upnl[row.account] = upnl
@@ -210,8 +226,11 @@ def test_the_trader_produces_every_kind_of_event():
     assert any("builderFee" in f for f in fills)
     assert {f["crossed"] for f in fills} == {True, False}
     assert len({f["tid"] for f in fills}) == len(fills)
-    partial_close = [f for f in fills if f["dir"].startswith("Close")
-                     and Decimal(f["sz"]) < abs(Decimal(f["startPosition"]))]
+    partial_close = [
+        f
+        for f in fills
+        if f["dir"].startswith("Close") and Decimal(f["sz"]) < abs(Decimal(f["startPosition"]))
+    ]
     assert partial_close
     usdc = [Decimal(r["delta"]["usdc"]) for r in sim.records("funding", address)]
     assert min(usdc) < 0 < max(usdc), "funding is paid and received"
@@ -222,16 +241,19 @@ def test_the_trader_produces_every_kind_of_event():
     statuses = {o["status"] for o in orders}
     assert statuses == {"filled", "canceled", "badAloPxRejected"}
     rejected = [o for o in orders if o["status"] == "badAloPxRejected"]
-    assert all(o["order"]["tif"] == "Alo" and o["statusTimestamp"] == o["order"]["timestamp"]
-               for o in rejected)
+    assert all(
+        o["order"]["tif"] == "Alo" and o["statusTimestamp"] == o["order"]["timestamp"]
+        for o in rejected
+    )
     oids = {o["order"]["oid"] for o in orders}
     assert {f["oid"] for f in fills} <= oids
     per_oid = defaultdict(int)
     for f in fills:
         per_oid[f["oid"]] += 1
     assert max(per_oid.values()) > 1, "orders fill in several parts"
-    part_filled_cancels = [o for o in orders if o["status"] == "canceled"
-                           and o["order"]["oid"] in per_oid]
+    part_filled_cancels = [
+        o for o in orders if o["status"] == "canceled" and o["order"]["oid"] in per_oid
+    ]
     assert part_filled_cancels
 
 
@@ -243,7 +265,9 @@ def test_liquidation_switch():
     assert any(r["delta"]["type"] == "liquidation" for r in sim.records("ledger", address))
     state = sim.account_state(address, NOW)
     total = sum((flow(r, address) for r in sim.records("ledger", address)), Decimal(0))
-    total += sum((Decimal(f["closedPnl"]) - Decimal(f["fee"]) for f in sim.records("fills", address)),
-                 Decimal(0))
+    total += sum(
+        (Decimal(f["closedPnl"]) - Decimal(f["fee"]) for f in sim.records("fills", address)),
+        Decimal(0),
+    )
     total += sum((Decimal(r["delta"]["usdc"]) for r in sim.records("funding", address)), Decimal(0))
     assert state.account_value == total + sum((p.upnl for p in state.positions), Decimal(0))

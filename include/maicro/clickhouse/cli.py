@@ -18,14 +18,19 @@ def register(subparsers) -> None:
         ("migrate", _migrate, "apply pending schema migrations to both servers"),
     ):
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("--server", choices=SERVERS, action="append",
-                         help="only this server (repeatable; default both)")
+        sub.add_argument(
+            "--server",
+            choices=SERVERS,
+            action="append",
+            help="only this server (repeatable; default both)",
+        )
         sub.set_defaults(func=func)
     sql = commands.add_parser("users-sql", help="print CREATE USER/GRANT SQL for a real server")
     sql.add_argument("--server", choices=SERVERS, required=True)
     sql.set_defaults(func=lambda args: print(users.render_users_sql(args.server), end="") or 0)
-    apply = commands.add_parser("users-apply",
-                                help="create the service users on a real server as maicro_admin")
+    apply = commands.add_parser(
+        "users-apply", help="create the service users on a real server as maicro_admin"
+    )
     apply.add_argument("--server", choices=SERVERS, required=True)
     apply.set_defaults(func=lambda args: users.apply_users(args.server) or 0)
 

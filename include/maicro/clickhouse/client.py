@@ -11,8 +11,14 @@ from maicro.clickhouse.endpoints import Endpoint, resolve
 from maicro.errors import MaicroError
 
 
-def connect(server: str, role: str, *, database: str | None = None,
-            endpoint: Endpoint | None = None, **kwargs) -> Client:
+def connect(
+    server: str,
+    role: str,
+    *,
+    database: str | None = None,
+    endpoint: Endpoint | None = None,
+    **kwargs,
+) -> Client:
     """A client logged in as `maicro_<role>` on `server` (local or cloud)."""
     endpoint = endpoint or resolve(server)
     try:

@@ -7,6 +7,7 @@ a person can connect, and are overridable (0 = pick a free one, what the tests u
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -89,7 +90,7 @@ def _config_xml(directory: Path, http_port: int, tcp_port: int) -> str:
   <http_port>{http_port}</http_port>
   <tcp_port>{tcp_port}</tcp_port>
   <logger><level>warning</level><console>1</console></logger>
-  <user_directories><users_xml><path>{directory / 'users.xml'}</path></users_xml></user_directories>
+  <user_directories><users_xml><path>{directory / "users.xml"}</path></users_xml></user_directories>
 </clickhouse>
 """
 
@@ -129,10 +130,12 @@ def up(name: str, *, grants_of: str | None = None, log=print) -> ServerState:
     (directory / "users.xml").write_text(users.render_users_xml(grants_of))
     (directory / "users.xml").chmod(0o600)
     (directory / "config.xml").write_text(_config_xml(directory, http_port, tcp_port))
-    log_file = open(directory / "server.log", "ab")
+    log_file = open(directory / "server.log", "ab")  # noqa: SIM115 - handed to the child, closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "maicro.clickhouse.embedded_server", str(directory)],
-        stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,  # survives the CLI that started it; stopped by `down`
         cwd=directory,
     )
@@ -182,7 +185,5 @@ def down(name: str, *, log=print, timeout: float = 15.0) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -68,5 +68,10 @@ def resolve(name: str) -> Endpoint:
             f"the embedded {name} ClickHouse is not running: start it with `maicro clickhouse up`"
         )
     state = json.loads(state_file.read_text())
-    return Endpoint(name=name, kind="embedded", host=state["host"],
-                    http_port=state["http_port"], native_port=state["tcp_port"])
+    return Endpoint(
+        name=name,
+        kind="embedded",
+        host=state["host"],
+        http_port=state["http_port"],
+        native_port=state["tcp_port"],
+    )

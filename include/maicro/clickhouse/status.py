@@ -28,9 +28,15 @@ class ServerStatus:
         if not self.healthy:
             return f"{head} DOWN  {self.error}"
         missing = [db for db in EXPECTED_DATABASES if db not in self.databases]
-        schema = "schema ok" if not missing else f"missing: {','.join(missing)} (run `maicro clickhouse migrate`)"
-        return (f"{head} healthy  ClickHouse {self.version}  up {self.uptime_s}s  "
-                f"databases: {','.join(self.databases)}  [{schema}]")
+        schema = (
+            "schema ok"
+            if not missing
+            else f"missing: {','.join(missing)} (run `maicro clickhouse migrate`)"
+        )
+        return (
+            f"{head} healthy  ClickHouse {self.version}  up {self.uptime_s}s  "
+            f"databases: {','.join(self.databases)}  [{schema}]"
+        )
 
 
 def server_status(name: str) -> ServerStatus:
@@ -48,7 +54,8 @@ def server_status(name: str) -> ServerStatus:
         client = connect(name, "admin", endpoint=endpoint)
         status.version, status.uptime_s = client.query("SELECT version(), uptime()").result_rows[0]
         status.databases = [
-            row[0] for row in client.query(
+            row[0]
+            for row in client.query(
                 "SELECT name FROM system.databases WHERE name NOT IN "
                 "('system','information_schema','INFORMATION_SCHEMA','default','_temporary_and_external_tables') "
                 "ORDER BY name"

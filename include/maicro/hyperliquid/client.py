@@ -27,8 +27,9 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 from urllib.parse import urlparse
 
 import requests
@@ -54,7 +55,9 @@ class RoundTrip:
 
     probed_at_ms: int  # our wall clock when the request was sent
     request_type: str
-    status: str  # ok, rate_limited, server_error, timeout, connection_error, bad_response, client_error
+    status: (
+        str  # ok, rate_limited, server_error, timeout, connection_error, bad_response, client_error
+    )
     http_status: int  # 0 when no response arrived
     latency_ms: float
     server_time_skew_ms: float | None  # server time - midpoint of our request
@@ -72,7 +75,7 @@ class RetryPolicy:
         return base * (0.5 + rng.random() / 2)
 
     @classmethod
-    def from_env(cls) -> "RetryPolicy":
+    def from_env(cls) -> RetryPolicy:
         return cls(
             max_attempts=int(settings.env("MAICRO_HL_MAX_ATTEMPTS", "8")),
             backoff_s=float(settings.env("MAICRO_HL_BACKOFF_S", "0.5")),
@@ -81,7 +84,9 @@ class RetryPolicy:
 
 
 class _Retryable(Exception):
-    def __init__(self, status: str, http_status: int, detail: str, retry_after: float | None = None):
+    def __init__(
+        self, status: str, http_status: int, detail: str, retry_after: float | None = None
+    ):
         super().__init__(detail)
         self.status = status
         self.http_status = http_status
@@ -95,11 +100,13 @@ class _Info(Info):
     shape, say) would escape as a KeyError with the status code lost.
     """
 
-    def _handle_exception(self, response):  # noqa: D401 - SDK hook
+    def _handle_exception(self, response):
         try:
             super()._handle_exception(response)
-        except (KeyError, TypeError, AttributeError):
-            raise ClientError(response.status_code, None, response.text, response.headers, None)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ClientError(
+                response.status_code, None, response.text, response.headers, None
+            ) from exc
 
 
 def _headers_of(exc: ClientError) -> Any:
@@ -138,25 +145,38 @@ def default_ledger_path(base_url: str):
 
 def default_budget(base_url: str) -> weights.WeightBudget:
     """The budget from `MAICRO_HL_WEIGHT_PER_MINUTE` (default 1200; 0 = no client-side limit)."""
-    per_minute = int(settings.env("MAICRO_HL_WEIGHT_PER_MINUTE",
-                                  str(weights.EXCHANGE_LIMIT_PER_MINUTE)))
+    per_minute = int(
+        settings.env("MAICRO_HL_WEIGHT_PER_MINUTE", str(weights.EXCHANGE_LIMIT_PER_MINUTE))
+    )
     return weights.WeightBudget(per_minute, ledger_path=default_ledger_path(base_url))
 
 
 class HyperliquidClient:
     """Typed, budgeted, retried reads of /info for one ingestion run."""
 
-    def __init__(self, base_url: str | None = None, *, timeout_s: float | None = None,
-                 budget: weights.WeightBudget | None = None, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        timeout_s: float | None = None,
+        budget: weights.WeightBudget | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
         self.base_url = (base_url or settings.hyperliquid_api_url()).rstrip("/")
         self.timeout_s = timeout_s or float(settings.env("MAICRO_HL_TIMEOUT_S", "10"))
         self.budget = budget if budget is not None else default_budget(self.base_url)
         self.retry = retry or RetryPolicy.from_env()
         self._sleep = sleep
         self._rng = random.Random(seed)
-        self.info = _Info(self.base_url, skip_ws=True, meta=_EMPTY_META,
-                          spot_meta=_EMPTY_SPOT_META, timeout=self.timeout_s)
+        self.info = _Info(
+            self.base_url,
+            skip_ws=True,
+            meta=_EMPTY_META,
+            spot_meta=_EMPTY_SPOT_META,
+            timeout=self.timeout_s,
+        )
         self._last_http_status = 0
         self.info.session.hooks["response"].append(self._remember_status)
         self.round_trips: list[RoundTrip] = []  # drained into api_latency by each ingest step
@@ -202,55 +222,84 @@ class HyperliquidClient:
             except ClientError as exc:
                 latency = (time.perf_counter() - sent) * 1000
                 self.budget.settle(token, weights.request_weight(request_type))
-                self._record(sent_wall, request_type, "client_error", exc.status_code, latency, None)
+                self._record(
+                    sent_wall, request_type, "client_error", exc.status_code, latency, None
+                )
                 raise HyperliquidUnavailable(
                     f"{self.source} refused {request_type} (HTTP {exc.status_code}): "
-                    f"{_one_line(exc.error_message)}") from None
+                    f"{_one_line(exc.error_message)}"
+                ) from None
             latency = (time.perf_counter() - sent) * 1000
             n_items = len(data) if isinstance(data, list) else 0
             self.budget.settle(token, weights.response_weight(request_type, n_items))
             skew = None
             if isinstance(data, dict) and isinstance(data.get("time"), int):
                 skew = data["time"] - (sent_wall * 1000 + latency / 2)
-            self._record(sent_wall, request_type, "ok", self._last_http_status or 200, latency, skew)
+            self._record(
+                sent_wall, request_type, "ok", self._last_http_status or 200, latency, skew
+            )
             return data
         raise HyperliquidUnavailable(
             f"{self.source} {request_type} failed {self.retry.max_attempts} times; last: "
-            f"{last.status} (HTTP {last.http_status}) {_one_line(last)}")
+            f"{last.status} (HTTP {last.http_status}) {_one_line(last)}"
+        )
 
     def _post_once(self, payload: dict, expect: type) -> Any:
         try:
             data = self.info.post("/info", payload)
         except ClientError as exc:
             if exc.status_code == 429:
-                raise _Retryable("rate_limited", 429, _one_line(exc.error_message),
-                                 _retry_after(exc)) from None
+                raise _Retryable(
+                    "rate_limited", 429, _one_line(exc.error_message), _retry_after(exc)
+                ) from None
             if exc.error_code is None and _looks_like_truncated_json(exc.error_message):
-                raise _Retryable("bad_response", exc.status_code,
-                                 f"unparseable JSON body: {_one_line(exc.error_message)}") from None
+                raise _Retryable(
+                    "bad_response",
+                    exc.status_code,
+                    f"unparseable JSON body: {_one_line(exc.error_message)}",
+                ) from None
             raise
         except ServerError as exc:
             raise _Retryable("server_error", exc.status_code, _one_line(exc.message)) from None
         except requests.Timeout as exc:
             raise _Retryable("timeout", 0, f"no answer within {self.timeout_s:g} s") from exc
         except requests.RequestException as exc:
-            raise _Retryable("connection_error", self._last_http_status,
-                             _one_line(exc)) from exc
+            raise _Retryable("connection_error", self._last_http_status, _one_line(exc)) from exc
         if isinstance(data, dict) and str(data.get("error", "")).startswith("Could not parse JSON"):
             raise _Retryable("bad_response", self._last_http_status, _one_line(data["error"]))
         if not isinstance(data, expect):
-            raise _Retryable("bad_response", self._last_http_status,
-                             f"expected a JSON {expect.__name__}, got {type(data).__name__}")
+            raise _Retryable(
+                "bad_response",
+                self._last_http_status,
+                f"expected a JSON {expect.__name__}, got {type(data).__name__}",
+            )
         return data
 
-    def _record(self, sent_wall: float, request_type: str, status: str, http_status: int,
-                latency_ms: float, skew: float | None) -> None:
-        self.round_trips.append(RoundTrip(int(sent_wall * 1000), request_type, status,
-                                          int(http_status), latency_ms, skew))
+    def _record(
+        self,
+        sent_wall: float,
+        request_type: str,
+        status: str,
+        http_status: int,
+        latency_ms: float,
+        skew: float | None,
+    ) -> None:
+        self.round_trips.append(
+            RoundTrip(
+                int(sent_wall * 1000), request_type, status, int(http_status), latency_ms, skew
+            )
+        )
         self.outcomes[status] += 1
 
-    def paginate(self, make_payload: Callable[[int, int], dict], start_ms: int, end_ms: int, *,
-                 time_of: Callable[[dict], Any], key_of: Callable[[dict], Hashable]) -> list[dict]:
+    def paginate(
+        self,
+        make_payload: Callable[[int, int], dict],
+        start_ms: int,
+        end_ms: int,
+        *,
+        time_of: Callable[[dict], Any],
+        key_of: Callable[[dict], Hashable],
+    ) -> list[dict]:
         """Every record of a time-range request in [start_ms, end_ms), in the order received.
 
         The API returns at most a page of records from `startTime` on (endTime inclusive); the
@@ -284,8 +333,9 @@ class HyperliquidClient:
             else:
                 # A full page inside one millisecond: the rest of that millisecond is out of
                 # reach of a time-range API. Move on, and say so in the run log.
-                self.notes.append(f"{request_type}: more than {limit} records at {cursor} ms; "
-                                  "some may be missing")
+                self.notes.append(
+                    f"{request_type}: more than {limit} records at {cursor} ms; some may be missing"
+                )
                 cursor += 1
         return out
 
@@ -309,32 +359,56 @@ class HyperliquidClient:
     def user_fills(self, user: str, start_ms: int, end_ms: int) -> list[dict]:
         """Fills with time in [start_ms, end_ms) (userFillsByTime, 2000 per page)."""
         return self.paginate(
-            lambda s, e: {"type": "userFillsByTime", "user": user, "startTime": s, "endTime": e,
-                          "aggregateByTime": False},
-            start_ms, end_ms, time_of=lambda r: r["time"],
-            key_of=lambda r: (r["time"], r["coin"], r["tid"]))
+            lambda s, e: {
+                "type": "userFillsByTime",
+                "user": user,
+                "startTime": s,
+                "endTime": e,
+                "aggregateByTime": False,
+            },
+            start_ms,
+            end_ms,
+            time_of=lambda r: r["time"],
+            key_of=lambda r: (r["time"], r["coin"], r["tid"]),
+        )
 
     def user_funding(self, user: str, start_ms: int, end_ms: int) -> list[dict]:
         """Funding payments with time in [start_ms, end_ms) (userFunding, 500 per page)."""
         return self.paginate(
             lambda s, e: {"type": "userFunding", "user": user, "startTime": s, "endTime": e},
-            start_ms, end_ms, time_of=lambda r: r["time"],
-            key_of=lambda r: (r["time"], r["delta"]["coin"]))
+            start_ms,
+            end_ms,
+            time_of=lambda r: r["time"],
+            key_of=lambda r: (r["time"], r["delta"]["coin"]),
+        )
 
     def user_ledger(self, user: str, start_ms: int, end_ms: int) -> list[dict]:
         """Non-funding ledger updates with time in [start_ms, end_ms) (500 per page)."""
         return self.paginate(
-            lambda s, e: {"type": "userNonFundingLedgerUpdates", "user": user, "startTime": s,
-                          "endTime": e},
-            start_ms, end_ms, time_of=lambda r: r["time"],
-            key_of=lambda r: (r["time"], r["hash"], r["delta"]["type"]))
+            lambda s, e: {
+                "type": "userNonFundingLedgerUpdates",
+                "user": user,
+                "startTime": s,
+                "endTime": e,
+            },
+            start_ms,
+            end_ms,
+            time_of=lambda r: r["time"],
+            key_of=lambda r: (r["time"], r["hash"], r["delta"]["type"]),
+        )
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[dict]:
         """Candles opening in [start_ms, end_ms) (candleSnapshot, 5000 per page)."""
         return self.paginate(
-            lambda s, e: {"type": "candleSnapshot",
-                          "req": {"coin": coin, "interval": interval, "startTime": s, "endTime": e}},
-            start_ms, end_ms, time_of=lambda r: r["t"], key_of=lambda r: r["t"])
+            lambda s, e: {
+                "type": "candleSnapshot",
+                "req": {"coin": coin, "interval": interval, "startTime": s, "endTime": e},
+            },
+            start_ms,
+            end_ms,
+            time_of=lambda r: r["t"],
+            key_of=lambda r: r["t"],
+        )
 
     def server_time(self, user: str | None = None) -> int:
         """The exchange's clock (clearinghouseState.time, the cheapest request that carries it)."""
@@ -364,4 +438,3 @@ def _safe_time(time_of: Callable[[dict], Any], record: Any) -> int | None:
     except Exception:
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-

@@ -24,9 +24,9 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 EXCHANGE_LIMIT_PER_MINUTE = 1200
 DEFAULT_WINDOW_S = 61.0
@@ -46,10 +46,23 @@ BASE_WEIGHTS: dict[str, int] = {
 # One more weight unit per this many items returned.
 ITEMS_PER_EXTRA_WEIGHT: dict[str, int] = {
     **dict.fromkeys(
-        ("recentTrades", "historicalOrders", "userFills", "userFillsByTime", "fundingHistory",
-         "userFunding", "nonUserFundingUpdates", "twapHistory", "userTwapSliceFills",
-         "userTwapSliceFillsByTime", "delegatorHistory", "delegatorRewards", "validatorStats"),
-        20),
+        (
+            "recentTrades",
+            "historicalOrders",
+            "userFills",
+            "userFillsByTime",
+            "fundingHistory",
+            "userFunding",
+            "nonUserFundingUpdates",
+            "twapHistory",
+            "userTwapSliceFills",
+            "userTwapSliceFillsByTime",
+            "delegatorHistory",
+            "delegatorRewards",
+            "validatorStats",
+        ),
+        20,
+    ),
     "candleSnapshot": 60,
 }
 
@@ -146,10 +159,15 @@ class WeightBudget:
     still counted so runs can report what they spent.
     """
 
-    def __init__(self, per_minute: int = EXCHANGE_LIMIT_PER_MINUTE, *,
-                 window_s: float = DEFAULT_WINDOW_S, ledger_path: Path | None = None,
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_minute: int = EXCHANGE_LIMIT_PER_MINUTE,
+        *,
+        window_s: float = DEFAULT_WINDOW_S,
+        ledger_path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if per_minute < 0:
             raise ValueError("per_minute must be >= 0")
         self.per_minute = per_minute

@@ -7,12 +7,24 @@ at or before the exchange's clock only ever stores finished candles.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from maicro.ingest import records as r
 
 DATA_TYPE = "candles"
 TABLE = "hyperliquid.candles"
-COLUMNS = ("coin", "interval", "open_time", "close_time", "open", "high", "low", "close",
-           "volume", "n_trades")
+COLUMNS = (
+    "coin",
+    "interval",
+    "open_time",
+    "close_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "n_trades",
+)
 TIME_COLUMN = 2
 INTERVAL = "1m"
 
@@ -22,13 +34,30 @@ def parse(rec: dict, account: str = "") -> tuple:
     candles per coin), the field-by-field checks for anything else; both accept the same."""
     try:
         t, close_t, coin, interval, n = rec["t"], rec["T"], rec["s"], rec["i"], rec.get("n", 0)
-        o, h, lo, c, v = (float(rec["o"]), float(rec["h"]), float(rec["l"]), float(rec["c"]),
-                          float(rec["v"]))
-        if (type(t) is int and r.MIN_MS <= t < r.MAX_MS and type(close_t) is int
-                and r.MIN_MS <= close_t < r.MAX_MS and type(coin) is str and coin.strip()
-                and type(interval) is str and interval.strip() and type(n) is int and n >= 0
-                and 0 < o < _INF and 0 < h < _INF and 0 < lo < _INF and 0 < c < _INF
-                and v - v == 0):
+        o, h, lo, c, v = (
+            float(rec["o"]),
+            float(rec["h"]),
+            float(rec["l"]),
+            float(rec["c"]),
+            float(rec["v"]),
+        )
+        if (
+            type(t) is int
+            and r.MIN_MS <= t < r.MAX_MS
+            and type(close_t) is int
+            and r.MIN_MS <= close_t < r.MAX_MS
+            and type(coin) is str
+            and coin.strip()
+            and type(interval) is str
+            and interval.strip()
+            and type(n) is int
+            and n >= 0
+            and 0 < o < _INF
+            and 0 < h < _INF
+            and 0 < lo < _INF
+            and 0 < c < _INF
+            and v - v == 0
+        ):
             return (coin, interval, t, close_t, o, h, lo, c, v, n)
     except (KeyError, TypeError, ValueError):
         pass
@@ -62,9 +91,11 @@ def fetch(client, coin: str, window) -> list[dict]:
     records = client.candles(coin, INTERVAL, window.start_ms, window.end_ms)
     first = records[0].get("t") if records and isinstance(records[0], dict) else None
     if isinstance(first, int) and first >= window.start_ms + INTERVAL_MS:
-        client.notes.append(f"candles {coin}: nothing before {first} ms is served (the API keeps "
-                            "the 5000 most recent candles); earlier minutes of the window are "
-                            "out of reach")
+        client.notes.append(
+            f"candles {coin}: nothing before {first} ms is served (the API keeps "
+            "the 5000 most recent candles); earlier minutes of the window are "
+            "out of reach"
+        )
     return records
 
 
@@ -101,15 +132,19 @@ WHERE strategy IN {strategies:Array(String)} AND target_weight != 0 AND (
 
 def _utc_text(ms: int) -> str:
     """A DateTime64(3, 'UTC') query parameter (the type fixes the zone, not the server's)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    stamp = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return stamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def coins_to_fetch(ch_client, accounts: list[str], strategies: list[str], window) -> list[str]:
     """Sorted coins held or targeted in the window, from what is already stored locally."""
-    params = {"accounts": accounts, "strategies": strategies or [""],
-              "start": _utc_text(window.start_ms), "end": _utc_text(window.end_ms)}
+    params = {
+        "accounts": accounts,
+        "strategies": strategies or [""],
+        "start": _utc_text(window.start_ms),
+        "end": _utc_text(window.end_ms),
+    }
     rows = ch_client.query(COINS_SQL, parameters=params).result_rows
     return sorted({row[0] for row in rows})

@@ -17,13 +17,19 @@ TABLES: dict[str, tuple[str, ...]] = {
     "funding": ("hyperliquid.funding",),
     "ledger": ("hyperliquid.ledger_updates",),
     "orders": ("hyperliquid.orders",),
-    "snapshots": ("hyperliquid.account_snapshots", "hyperliquid.position_snapshots",
-                  "hyperliquid.open_order_snapshots"),
+    "snapshots": (
+        "hyperliquid.account_snapshots",
+        "hyperliquid.position_snapshots",
+        "hyperliquid.open_order_snapshots",
+    ),
     "market": ("hyperliquid.asset_contexts", "hyperliquid.mids"),
     "candles": ("hyperliquid.candles",),
 }
-MONITOR_TABLES = ("maicro_monitors.ingest_runs", "maicro_monitors.api_latency",
-                  "maicro_monitors.quarantine")
+MONITOR_TABLES = (
+    "maicro_monitors.ingest_runs",
+    "maicro_monitors.api_latency",
+    "maicro_monitors.quarantine",
+)
 
 
 def schedule() -> str:

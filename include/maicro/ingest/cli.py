@@ -18,22 +18,26 @@ from maicro.errors import MaicroError
 def register(subparsers) -> None:
     from maicro.ingest.catalog import DATA_TYPES
 
-    ingest = subparsers.add_parser("ingest", help="fetch Hyperliquid data for a window into the "
-                                   "local ClickHouse")
+    ingest = subparsers.add_parser(
+        "ingest", help="fetch Hyperliquid data for a window into the local ClickHouse"
+    )
     ingest.add_argument("--start", required=True, help="window start (ISO-8601 UTC or epoch ms)")
     ingest.add_argument("--end", required=True, help="window end, exclusive")
-    ingest.add_argument("--account", action="append",
-                        help="only this address from MAICRO_ACCOUNTS (repeatable)")
-    ingest.add_argument("--only", help=f"comma-separated data types (default all: "
-                        f"{','.join(DATA_TYPES)})")
+    ingest.add_argument(
+        "--account", action="append", help="only this address from MAICRO_ACCOUNTS (repeatable)"
+    )
+    ingest.add_argument(
+        "--only", help=f"comma-separated data types (default all: {','.join(DATA_TYPES)})"
+    )
     ingest.add_argument("--chunk", default="1d", help="fetch in chunks of this size (default 1d)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.set_defaults(func=_ingest)
 
     tgt = subparsers.add_parser("targets", help="strategy target weights")
     commands = tgt.add_subparsers(dest="targets_command", required=True)
-    load = commands.add_parser("load", help="validate and store a CSV/Parquet file of target "
-                               "weights (all or nothing)")
+    load = commands.add_parser(
+        "load", help="validate and store a CSV/Parquet file of target weights (all or nothing)"
+    )
     load.add_argument("file")
     load.set_defaults(func=_targets_load)
 
@@ -46,8 +50,10 @@ def _select_accounts(wanted: list[str] | None) -> list[settings.Account]:
     chosen = []
     for address in (w.strip().lower() for w in wanted):
         if address not in by_address:
-            raise MaicroError(f"--account {address} is not in MAICRO_ACCOUNTS "
-                              f"({', '.join(by_address) or 'empty'})")
+            raise MaicroError(
+                f"--account {address} is not in MAICRO_ACCOUNTS "
+                f"({', '.join(by_address) or 'empty'})"
+            )
         chosen.append(by_address[address])
     return chosen
 
@@ -66,8 +72,10 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total)
         elapsed = time.monotonic() - self.started
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                         f"{elapsed:5.0f}s {label[:60]:<60}")
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+            f"{elapsed:5.0f}s {label[:60]:<60}"
+        )
         sys.stderr.flush()
 
     def finish(self) -> None:
@@ -83,15 +91,16 @@ def _ingest(args: argparse.Namespace) -> int:
     data_types = tuple(t.strip() for t in args.only.split(",")) if args.only else DATA_TYPES
     unknown = [t for t in data_types if t not in DATA_TYPES]
     if unknown:
-        raise MaicroError(f"--only: unknown data type(s) {', '.join(unknown)}; expected "
-                          f"{', '.join(DATA_TYPES)}")
+        raise MaicroError(
+            f"--only: unknown data type(s) {', '.join(unknown)}; expected {', '.join(DATA_TYPES)}"
+        )
     accounts = _select_accounts(args.account)
     chunks = window.chunks(parse_duration_ms(args.chunk))
     progress = Progress(len(chunks) * len(data_types), not args.quiet)
     totals: dict[str, list[int]] = {t: [0, 0] for t in data_types}
     errors: list[str] = []
     from maicro.hyperliquid.client import HyperliquidClient  # heavy imports after the checks
-    from maicro.ingest.run import Ingestion, IngestFailed
+    from maicro.ingest.run import IngestFailed, Ingestion
     from maicro.ingest.writer import Writer
 
     client, writer = HyperliquidClient(), Writer()
@@ -111,11 +120,15 @@ def _ingest(args: argparse.Namespace) -> int:
         writer.close()
     for data_type, (stored, quarantined) in totals.items():
         print(f"{data_type}: {stored} rows stored, {quarantined} quarantined")
-    print(f"window {window}: {len(chunks)} chunk(s), API weight {client.weight_spent}, "
-          f"{client.retries} retries")
+    print(
+        f"window {window}: {len(chunks)} chunk(s), API weight {client.weight_spent}, "
+        f"{client.retries} retries"
+    )
     if errors:
-        raise MaicroError(f"{len(errors)} step(s) failed (stored what could be fetched; re-run "
-                          f"the window): {errors[0]}")
+        raise MaicroError(
+            f"{len(errors)} step(s) failed (stored what could be fetched; re-run "
+            f"the window): {errors[0]}"
+        )
     return 0
 
 

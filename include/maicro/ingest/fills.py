@@ -11,9 +11,27 @@ from maicro.ingest import records as r
 
 DATA_TYPE = "fills"
 TABLE = "hyperliquid.fills"
-COLUMNS = ("account", "time", "coin", "tid", "px", "sz", "side", "start_position", "dir",
-           "closed_pnl", "hash", "oid", "crossed", "fee", "fee_token", "builder_fee", "twap_id",
-           "cloid", "liquidation")
+COLUMNS = (
+    "account",
+    "time",
+    "coin",
+    "tid",
+    "px",
+    "sz",
+    "side",
+    "start_position",
+    "dir",
+    "closed_pnl",
+    "hash",
+    "oid",
+    "crossed",
+    "fee",
+    "fee_token",
+    "builder_fee",
+    "twap_id",
+    "cloid",
+    "liquidation",
+)
 TIME_COLUMN = 1
 
 
@@ -26,17 +44,51 @@ def parse(rec: dict, account: str) -> tuple:
         px, sz = float(rec["px"]), float(rec["sz"])
         start, pnl, fee = float(rec["startPosition"]), float(rec["closedPnl"]), float(rec["fee"])
         crossed = rec["crossed"]
-        if (type(t) is int and r.MIN_MS <= t < r.MAX_MS and type(tid) is int and tid >= 0
-                and type(oid) is int and oid >= 0 and (side == "B" or side == "A")
-                and type(coin) is str and coin.strip() and type(crossed) is bool
-                and 0 < px < _INF and 0 < sz < _INF and start - start == 0 and pnl - pnl == 0
-                and fee - fee == 0 and "builderFee" not in rec and "twapId" not in rec
-                and "liquidation" not in rec and "cloid" not in rec
-                and type(rec.get("hash", "")) is str and type(rec.get("dir", "")) is str
-                and type(rec.get("feeToken", "")) is str):
-            return (account, t, coin, tid, px, sz, side, start, rec.get("dir", ""), pnl,
-                    rec.get("hash", ""), oid, crossed, fee, rec.get("feeToken", "USDC"), None,
-                    None, None, None)
+        if (
+            type(t) is int
+            and r.MIN_MS <= t < r.MAX_MS
+            and type(tid) is int
+            and tid >= 0
+            and type(oid) is int
+            and oid >= 0
+            and (side == "B" or side == "A")
+            and type(coin) is str
+            and coin.strip()
+            and type(crossed) is bool
+            and 0 < px < _INF
+            and 0 < sz < _INF
+            and start - start == 0
+            and pnl - pnl == 0
+            and fee - fee == 0
+            and "builderFee" not in rec
+            and "twapId" not in rec
+            and "liquidation" not in rec
+            and "cloid" not in rec
+            and type(rec.get("hash", "")) is str
+            and type(rec.get("dir", "")) is str
+            and type(rec.get("feeToken", "")) is str
+        ):
+            return (
+                account,
+                t,
+                coin,
+                tid,
+                px,
+                sz,
+                side,
+                start,
+                rec.get("dir", ""),
+                pnl,
+                rec.get("hash", ""),
+                oid,
+                crossed,
+                fee,
+                rec.get("feeToken", "USDC"),
+                None,
+                None,
+                None,
+                None,
+            )
     except (KeyError, TypeError, ValueError):
         pass
     return _parse_checked(rec, account)

@@ -92,8 +92,17 @@ def parse(rec: dict, account: str) -> tuple:
     delta = r.obj(rec, "delta")
     kind = r.text(delta, "type")
     usdc, fee, net, counterparty = signed_effect({**delta, "type": kind}, account)
-    return (account, r.millis(rec, "time"), r.text(rec, "hash"), kind, usdc, fee, net,
-            counterparty, r.raw_json(delta))
+    return (
+        account,
+        r.millis(rec, "time"),
+        r.text(rec, "hash"),
+        kind,
+        usdc,
+        fee,
+        net,
+        counterparty,
+        r.raw_json(delta),
+    )
 
 
 def fetch(client, account: str, window) -> list[dict]:

@@ -12,9 +12,26 @@ from maicro.ingest import records as r
 
 DATA_TYPE = "orders"
 TABLE = "hyperliquid.orders"
-COLUMNS = ("account", "oid", "status", "status_timestamp", "order_timestamp", "coin", "side",
-           "limit_px", "sz", "orig_sz", "order_type", "tif", "reduce_only", "is_trigger",
-           "trigger_px", "trigger_condition", "is_position_tpsl", "cloid")
+COLUMNS = (
+    "account",
+    "oid",
+    "status",
+    "status_timestamp",
+    "order_timestamp",
+    "coin",
+    "side",
+    "limit_px",
+    "sz",
+    "orig_sz",
+    "order_type",
+    "tif",
+    "reduce_only",
+    "is_trigger",
+    "trigger_px",
+    "trigger_condition",
+    "is_position_tpsl",
+    "cloid",
+)
 TIME_COLUMN = 3
 
 
@@ -41,22 +58,59 @@ def order_fields(order: dict) -> tuple:
 
 def parse(rec: dict, account: str) -> tuple:
     order = r.obj(rec, "order")
-    (oid, placed, coin, side, limit_px, sz, orig_sz, order_type, tif, reduce_only, is_trigger,
-     trigger_px, trigger_condition, is_tpsl, cloid) = order_fields(order)
-    return (account, oid, r.text(rec, "status"), r.millis(rec, "statusTimestamp"), placed, coin,
-            side, limit_px, sz, sz if orig_sz is None else orig_sz, order_type, tif, reduce_only,
-            is_trigger, trigger_px, trigger_condition, is_tpsl, cloid)
+    (
+        oid,
+        placed,
+        coin,
+        side,
+        limit_px,
+        sz,
+        orig_sz,
+        order_type,
+        tif,
+        reduce_only,
+        is_trigger,
+        trigger_px,
+        trigger_condition,
+        is_tpsl,
+        cloid,
+    ) = order_fields(order)
+    return (
+        account,
+        oid,
+        r.text(rec, "status"),
+        r.millis(rec, "statusTimestamp"),
+        placed,
+        coin,
+        side,
+        limit_px,
+        sz,
+        sz if orig_sz is None else orig_sz,
+        order_type,
+        tif,
+        reduce_only,
+        is_trigger,
+        trigger_px,
+        trigger_condition,
+        is_tpsl,
+        cloid,
+    )
 
 
 def fetch(client, account: str, window) -> list[dict]:
     """The window's status changes from the 2000 most recent (see the module doc)."""
     history = client.historical_orders(account)
-    kept = [rec for rec in history
-            if not isinstance(_status_time(rec), int) or window.contains(_status_time(rec))]
+    kept = [
+        rec
+        for rec in history
+        if not isinstance(_status_time(rec), int) or window.contains(_status_time(rec))
+    ]
     times = [t for t in map(_status_time, history) if isinstance(t, int)]
     if len(history) >= 2000 and times and min(times) > window.start_ms:
-        client.notes.append(f"orders {account}: historicalOrders reaches back only to {min(times)} ms;"
-                            " earlier status changes of the window are out of reach")
+        client.notes.append(
+            f"orders {account}: historicalOrders reaches back only to {min(times)} ms;"
+            " earlier status changes of the window are out of reach"
+        )
     return kept
 
 

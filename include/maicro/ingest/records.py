@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # Plausible epoch-millisecond range (2015..2100): catches seconds-vs-ms and garbage.
 MIN_MS = 1_420_070_400_000
@@ -46,8 +47,14 @@ def raw_json(record: Any) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def parse_all(records: Iterable[Any], parse: Callable[[Any, str], tuple], *, data_type: str,
-              account: str, source: str) -> Parsed:
+def parse_all(
+    records: Iterable[Any],
+    parse: Callable[[Any, str], tuple],
+    *,
+    data_type: str,
+    account: str,
+    source: str,
+) -> Parsed:
     """Parse every record; bad ones become quarantine entries, the rest rows."""
     out = Parsed()
     rows = out.rows
@@ -57,7 +64,9 @@ def parse_all(records: Iterable[Any], parse: Callable[[Any, str], tuple], *, dat
                 raise BadRecord(f"not a JSON object ({type(record).__name__})")
             rows.append(parse(record, account))
         except BadRecord as exc:
-            out.quarantined.append(Quarantined(source, data_type, account, str(exc), raw_json(record)))
+            out.quarantined.append(
+                Quarantined(source, data_type, account, str(exc), raw_json(record))
+            )
     return out
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from maicro import settings, targets
 from maicro.errors import MaicroError
@@ -61,9 +61,11 @@ class Outcome:
     def summary(self) -> str:
         statuses = sorted({e.status for e in self.entries}) or ["nothing to do"]
         notes = "; ".join(sorted({e.error for e in self.entries if e.error}))
-        return (f"{self.data_type} {self.window}: {self.rows_inserted} rows stored, "
-                f"{self.rows_quarantined} quarantined ({'/'.join(statuses)})"
-                + (f" — {notes}" if notes else ""))
+        return (
+            f"{self.data_type} {self.window}: {self.rows_inserted} rows stored, "
+            f"{self.rows_quarantined} quarantined ({'/'.join(statuses)})"
+            + (f" — {notes}" if notes else "")
+        )
 
 
 def live_tolerance_ms() -> int:
@@ -78,9 +80,15 @@ def _now_ms() -> int:
 class Ingestion:
     """Fetch-and-store of one window, one data type at a time, with one API client (one `Info`)."""
 
-    def __init__(self, window: Window, *, accounts: list[settings.Account] | None = None,
-                 client: HyperliquidClient | None = None, writer: Writer | None = None,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        window: Window,
+        *,
+        accounts: list[settings.Account] | None = None,
+        client: HyperliquidClient | None = None,
+        writer: Writer | None = None,
+        run_id: str | None = None,
+    ) -> None:
         self.window = window
         self.accounts = settings.accounts() if accounts is None else accounts
         if not self.accounts:
@@ -108,8 +116,9 @@ class Ingestion:
         """Fetch and store one data type over the window; raises IngestFailed if some part failed
         (after storing the rest and the run log)."""
         if data_type not in DATA_TYPES:
-            raise MaicroError(f"unknown data type {data_type!r}; expected one of "
-                              f"{', '.join(DATA_TYPES)}")
+            raise MaicroError(
+                f"unknown data type {data_type!r}; expected one of {', '.join(DATA_TYPES)}"
+            )
         outcome = Outcome(data_type, self.window)
         self._record_account_strategies()
         step = getattr(self, f"_{data_type}")
@@ -120,8 +129,12 @@ class Ingestion:
             self.writer.log_round_trips(self.client.source, self.client.round_trips)
             self.client.round_trips.clear()
         if outcome.failed:
-            raise IngestFailed("; ".join(f"{data_type} {e.account or ''} {self.window}: {e.error}"
-                                         .replace("  ", " ") for e in outcome.failed))
+            raise IngestFailed(
+                "; ".join(
+                    f"{data_type} {e.account or ''} {self.window}: {e.error}".replace("  ", " ")
+                    for e in outcome.failed
+                )
+            )
         return outcome
 
     def _record_account_strategies(self) -> None:
@@ -132,16 +145,25 @@ class Ingestion:
         if self._mapping_recorded:
             return
         try:
-            strategies.record(self.writer.client,
-                              [(a.address, a.strategy or "") for a in self.accounts],
-                              self.server_time, self.writer.insert)
+            strategies.record(
+                self.writer.client,
+                [(a.address, a.strategy or "") for a in self.accounts],
+                self.server_time,
+                self.writer.insert,
+            )
         except HyperliquidUnavailable:
             return
         self._mapping_recorded = True
 
     def _entry(self, outcome: Outcome, account: str = "") -> RunLogEntry:
-        entry = RunLogEntry(self.run_id, outcome.data_type, account, self.window.start_ms,
-                            self.window.end_ms, started_ms=_now_ms())
+        entry = RunLogEntry(
+            self.run_id,
+            outcome.data_type,
+            account,
+            self.window.start_ms,
+            self.window.end_ms,
+            started_ms=_now_ms(),
+        )
         outcome.entries.append(entry)
         return entry
 
@@ -159,21 +181,30 @@ class Ingestion:
         entry.api_weight_used = self.client.weight_spent - spent
         entry.finished_ms = _now_ms()
 
-    def _store(self, entry: RunLogEntry, table: str, columns, parsed: r.Parsed,
-               time_column: int | None = None) -> None:
+    def _store(
+        self,
+        entry: RunLogEntry,
+        table: str,
+        columns,
+        parsed: r.Parsed,
+        time_column: int | None = None,
+    ) -> None:
         rows = parsed.rows
         if time_column is not None:
             inside = [row for row in rows if self.window.contains(row[time_column])]
             if len(inside) != len(rows):
-                self.client.notes.append(f"{len(rows) - len(inside)} record(s) outside the window "
-                                         "ignored (they belong to another window)")
+                self.client.notes.append(
+                    f"{len(rows) - len(inside)} record(s) outside the window "
+                    "ignored (they belong to another window)"
+                )
             rows = inside
         entry.rows_inserted += self.writer.insert(table, columns, rows)
         entry.rows_quarantined += self.writer.quarantine(parsed.quarantined)
 
     def _parse(self, records, parse, data_type: str, account: str = "") -> r.Parsed:
-        return r.parse_all(records, parse, data_type=data_type, account=account,
-                           source=self.client.source)
+        return r.parse_all(
+            records, parse, data_type=data_type, account=account, source=self.client.source
+        )
 
     # -- the steps ---------------------------------------------------------------------------
 
@@ -203,8 +234,10 @@ class Ingestion:
         if snapshots.is_live(self.window, server_now, live_tolerance_ms()):
             return True
         entry.status = "skipped"
-        entry.error = (f"window ends {abs(server_now - self.window.end_ms) // 1000} s away from the "
-                       "exchange's clock: state snapshots describe now, not this window")
+        entry.error = (
+            f"window ends {abs(server_now - self.window.end_ms) // 1000} s away from the "
+            "exchange's clock: state snapshots describe now, not this window"
+        )
         entry.finished_ms = _now_ms()
         return False
 
@@ -220,29 +253,42 @@ class Ingestion:
 
             def body(address=address, entry=entry):
                 state = self.client.clearinghouse_state(address)
-                account_rows = self._parse([state], snapshots.parse_account, "account_snapshots",
-                                           address)
+                account_rows = self._parse(
+                    [state], snapshots.parse_account, "account_snapshots", address
+                )
                 if not account_rows.rows:  # no usable time: positions cannot be stamped
-                    self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS,
-                                account_rows)
+                    self._store(
+                        entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS, account_rows
+                    )
                     return
                 at = account_rows.rows[0][1]
                 positions = state.get("assetPositions") or []
-                position_rows = self._parse(positions,
-                                            lambda p, a: snapshots.parse_position(p, a, at),
-                                            "position_snapshots", address)
-                account_rows.rows = [snapshots.with_positions(account_rows.rows[0],
-                                                              position_rows.rows)]
-                self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS,
-                            account_rows)
-                self._store(entry, snapshots.POSITION_TABLE, snapshots.POSITION_COLUMNS,
-                            position_rows)
+                position_rows = self._parse(
+                    positions,
+                    lambda p, a: snapshots.parse_position(p, a, at),
+                    "position_snapshots",
+                    address,
+                )
+                account_rows.rows = [
+                    snapshots.with_positions(account_rows.rows[0], position_rows.rows)
+                ]
+                self._store(entry, snapshots.ACCOUNT_TABLE, snapshots.ACCOUNT_COLUMNS, account_rows)
+                self._store(
+                    entry, snapshots.POSITION_TABLE, snapshots.POSITION_COLUMNS, position_rows
+                )
                 open_orders = self.client.frontend_open_orders(address)
                 entry.rows_fetched = 1 + len(positions) + len(open_orders)
-                self._store(entry, snapshots.OPEN_ORDER_TABLE, snapshots.OPEN_ORDER_COLUMNS,
-                            self._parse(open_orders,
-                                        lambda o, a: snapshots.parse_open_order(o, a, at),
-                                        "open_order_snapshots", address))
+                self._store(
+                    entry,
+                    snapshots.OPEN_ORDER_TABLE,
+                    snapshots.OPEN_ORDER_COLUMNS,
+                    self._parse(
+                        open_orders,
+                        lambda o, a: snapshots.parse_open_order(o, a, at),
+                        "open_order_snapshots",
+                        address,
+                    ),
+                )
 
             self._guarded(entry, body)
 
@@ -260,17 +306,27 @@ class Ingestion:
             contexts = snapshots.context_records(self.client.meta_and_asset_ctxs())
             mids = snapshots.mid_records(self.client.all_mids())
             entry.rows_fetched = len(contexts) + len(mids)
-            self._store(entry, snapshots.CONTEXT_TABLE, snapshots.CONTEXT_COLUMNS,
-                        self._parse(contexts, lambda c, a: snapshots.parse_context(c, at),
-                                    "asset_contexts"))
-            self._store(entry, snapshots.MIDS_TABLE, snapshots.MIDS_COLUMNS,
-                        self._parse(mids, lambda m, a: snapshots.parse_mid(m, at), "mids"))
+            self._store(
+                entry,
+                snapshots.CONTEXT_TABLE,
+                snapshots.CONTEXT_COLUMNS,
+                self._parse(
+                    contexts, lambda c, a: snapshots.parse_context(c, at), "asset_contexts"
+                ),
+            )
+            self._store(
+                entry,
+                snapshots.MIDS_TABLE,
+                snapshots.MIDS_COLUMNS,
+                self._parse(mids, lambda m, a: snapshots.parse_mid(m, at), "mids"),
+            )
 
         self._guarded(entry, body)
 
     def _candles(self, outcome: Outcome) -> None:
-        coins = candles.coins_to_fetch(self.writer.client, self.addresses, self.strategies,
-                                       self.window)
+        coins = candles.coins_to_fetch(
+            self.writer.client, self.addresses, self.strategies, self.window
+        )
         if not coins:
             entry = self._entry(outcome)
             entry.error, entry.finished_ms = "no coin held or targeted in the window", _now_ms()
@@ -280,9 +336,13 @@ class Ingestion:
             def body(coin=coin, entry=entry):
                 records = candles.fetch(self.client, coin, self.window)
                 entry.rows_fetched = len(records)
-                self._store(entry, candles.TABLE, candles.COLUMNS,
-                            self._parse(records, candles.parse, candles.DATA_TYPE),
-                            candles.TIME_COLUMN)
+                self._store(
+                    entry,
+                    candles.TABLE,
+                    candles.COLUMNS,
+                    self._parse(records, candles.parse, candles.DATA_TYPE),
+                    candles.TIME_COLUMN,
+                )
 
             self._guarded(entry, body)
 
@@ -296,22 +356,28 @@ class Ingestion:
 
         def body():
             for strategy in self.strategies:
-                frame = targets.fetch_feed(url, strategy, self.window.start_ms,
-                                           self.window.end_ms)
+                frame = targets.fetch_feed(url, strategy, self.window.start_ms, self.window.end_ms)
                 entry.rows_fetched += len(frame)
                 rows, problems = targets.check(frame, strategies=set(self.strategies))
                 inside = [row for row in rows if self.window.contains(row[1])]
                 entry.rows_inserted += targets.insert(self.writer.client, inside, url)
                 entry.rows_quarantined += self.writer.quarantine(
                     r.Quarantined(url, "target_weights", "", p.reason, r.raw_json(p.raw))
-                    for p in problems)
+                    for p in problems
+                )
 
         self._guarded(entry, body)
 
 
-def run_window(window: Window, data_types: tuple[str, ...] = DATA_TYPES, *,
-               accounts: list[settings.Account] | None = None, client=None, writer=None,
-               on_step: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+def run_window(
+    window: Window,
+    data_types: tuple[str, ...] = DATA_TYPES,
+    *,
+    accounts: list[settings.Account] | None = None,
+    client=None,
+    writer=None,
+    on_step: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     """Every requested step over one window (CLI and benchmark); failures are collected and
     raised together at the end, after the other steps have run."""
     ingestion = Ingestion(window, accounts=accounts, client=client, writer=writer)
@@ -347,7 +413,11 @@ def run_step(data_type: str, start, end) -> dict:
     finally:
         ingestion.close()
     print(outcome.summary())
-    return {"data_type": data_type, "window_start_ms": window.start_ms,
-            "window_end_ms": window.end_ms, "rows_inserted": outcome.rows_inserted,
-            "rows_quarantined": outcome.rows_quarantined,
-            "statuses": sorted({e.status for e in outcome.entries})}
+    return {
+        "data_type": data_type,
+        "window_start_ms": window.start_ms,
+        "window_end_ms": window.end_ms,
+        "rows_inserted": outcome.rows_inserted,
+        "rows_quarantined": outcome.rows_quarantined,
+        "statuses": sorted({e.status for e in outcome.entries}),
+    }

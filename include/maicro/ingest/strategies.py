@@ -10,7 +10,7 @@ table and incremental builds do not see a change that is not one.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from clickhouse_connect.driver.client import Client
 
@@ -27,12 +27,14 @@ def current(client: Client, accounts: Iterable[str]) -> dict[str, str]:
     rows = client.query(
         f"SELECT account, argMax(strategy, valid_from) FROM {TABLE} FINAL "
         "WHERE account IN {accounts:Array(String)} GROUP BY account",
-        parameters={"accounts": accounts}).result_rows
+        parameters={"accounts": accounts},
+    ).result_rows
     return dict(rows)
 
 
-def changes(mapping: Iterable[tuple[str, str]], recorded: dict[str, str],
-            changed_at_ms: Callable[[], int]) -> list[tuple[str, str, int]]:
+def changes(
+    mapping: Iterable[tuple[str, str]], recorded: dict[str, str], changed_at_ms: Callable[[], int]
+) -> list[tuple[str, str, int]]:
     """The rows to add for `mapping` (account, strategy) given what is `recorded`: new accounts
     from the start, re-assigned ones from `changed_at_ms()` (called only if one is)."""
     rows: list[tuple[str, str, int]] = []
@@ -46,8 +48,12 @@ def changes(mapping: Iterable[tuple[str, str]], recorded: dict[str, str],
     return rows
 
 
-def record(client: Client, mapping: Iterable[tuple[str, str]], changed_at_ms: Callable[[], int],
-           insert: Callable[[str, Sequence[str], list[tuple]], int]) -> list[tuple[str, str, int]]:
+def record(
+    client: Client,
+    mapping: Iterable[tuple[str, str]],
+    changed_at_ms: Callable[[], int],
+    insert: Callable[[str, Sequence[str], list[tuple]], int],
+) -> list[tuple[str, str, int]]:
     """Add the rows `changes` finds for `mapping`, reading what is recorded through `client` and
     writing through `insert(table, columns, rows)` (ingestion's Writer, or the bulk loader's);
     returns them."""

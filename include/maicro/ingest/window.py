@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from maicro.errors import MaicroError
 
@@ -32,16 +32,17 @@ def to_ms(value: datetime | str | int, name: str = "time") -> int:
         except ValueError:
             raise MaicroError(
                 f"{name}: {value!r} is not an ISO-8601 time (e.g. 2025-05-01 or "
-                "2025-05-01T12:00:00Z) or epoch milliseconds") from None
+                "2025-05-01T12:00:00Z) or epoch milliseconds"
+            ) from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return int(value.timestamp() * 1000)
     raise MaicroError(f"{name}: {value!r} is not a time")
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
 def parse_duration_ms(text: str) -> int:
@@ -58,17 +59,18 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.end_ms <= self.start_ms:
-            raise MaicroError(f"window end {iso(self.end_ms)} is not after its start "
-                              f"{iso(self.start_ms)}")
+            raise MaicroError(
+                f"window end {iso(self.end_ms)} is not after its start {iso(self.start_ms)}"
+            )
 
     @classmethod
-    def of(cls, start: datetime | str | int, end: datetime | str | int) -> "Window":
+    def of(cls, start: datetime | str | int, end: datetime | str | int) -> Window:
         return cls(to_ms(start, "start"), to_ms(end, "end"))
 
     def contains(self, ms: int) -> bool:
         return self.start_ms <= ms < self.end_ms
 
-    def chunks(self, size_ms: int) -> list["Window"]:
+    def chunks(self, size_ms: int) -> list[Window]:
         """Consecutive sub-windows of at most `size_ms`, aligned to multiples of it (UTC)."""
         out = []
         start = self.start_ms

@@ -9,8 +9,8 @@ rows twice is harmless: that is what makes re-running a window safe.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from maicro.clickhouse.client import connect
 from maicro.hyperliquid.client import RoundTrip
@@ -19,12 +19,31 @@ from maicro.ingest.records import Quarantined
 QUARANTINE_TABLE = "maicro_monitors.quarantine"
 QUARANTINE_COLUMNS = ("source", "data_type", "account", "reason", "raw")
 RUNS_TABLE = "maicro_monitors.ingest_runs"
-RUNS_COLUMNS = ("run_id", "data_type", "account", "window_start", "window_end", "rows_fetched",
-                "rows_inserted", "rows_quarantined", "api_weight_used", "status", "error",
-                "started_at", "finished_at")
+RUNS_COLUMNS = (
+    "run_id",
+    "data_type",
+    "account",
+    "window_start",
+    "window_end",
+    "rows_fetched",
+    "rows_inserted",
+    "rows_quarantined",
+    "api_weight_used",
+    "status",
+    "error",
+    "started_at",
+    "finished_at",
+)
 LATENCY_TABLE = "maicro_monitors.api_latency"
-LATENCY_COLUMNS = ("probed_at", "api_url", "request_type", "status", "http_status", "latency_ms",
-                   "server_time_skew_ms")
+LATENCY_COLUMNS = (
+    "probed_at",
+    "api_url",
+    "request_type",
+    "status",
+    "http_status",
+    "latency_ms",
+    "server_time_skew_ms",
+)
 
 
 @dataclass
@@ -46,9 +65,21 @@ class RunLogEntry:
     error: str = ""  # why it failed, was skipped, or what the note is
 
     def row(self) -> tuple:
-        return (self.run_id, self.data_type, self.account, self.window_start_ms,
-                self.window_end_ms, self.rows_fetched, self.rows_inserted, self.rows_quarantined,
-                self.api_weight_used, self.status, self.error, self.started_ms, self.finished_ms)
+        return (
+            self.run_id,
+            self.data_type,
+            self.account,
+            self.window_start_ms,
+            self.window_end_ms,
+            self.rows_fetched,
+            self.rows_inserted,
+            self.rows_quarantined,
+            self.api_weight_used,
+            self.status,
+            self.error,
+            self.started_ms,
+            self.finished_ms,
+        )
 
 
 class Writer:
@@ -59,9 +90,10 @@ class Writer:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> int:
         """Insert row tuples in batches; returns how many rows were sent."""
         for begin in range(0, len(rows), self.batch_rows):
-            batch = rows[begin:begin + self.batch_rows]
-            self.client.insert(table, list(zip(*batch)), column_names=list(columns),
-                               column_oriented=True)
+            batch = rows[begin : begin + self.batch_rows]
+            self.client.insert(
+                table, list(zip(*batch)), column_names=list(columns), column_oriented=True
+            )
         return len(rows)
 
     def quarantine(self, items: Iterable[Quarantined]) -> int:
@@ -74,8 +106,18 @@ class Writer:
             self.insert(RUNS_TABLE, RUNS_COLUMNS, rows)
 
     def log_round_trips(self, api_url: str, trips: Iterable[RoundTrip]) -> int:
-        rows = [(t.probed_at_ms, api_url, t.request_type, t.status, t.http_status, t.latency_ms,
-                 t.server_time_skew_ms) for t in trips]
+        rows = [
+            (
+                t.probed_at_ms,
+                api_url,
+                t.request_type,
+                t.status,
+                t.http_status,
+                t.latency_ms,
+                t.server_time_skew_ms,
+            )
+            for t in trips
+        ]
         return self.insert(LATENCY_TABLE, LATENCY_COLUMNS, rows) if rows else 0
 
     def close(self) -> None:

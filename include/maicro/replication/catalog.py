@@ -17,17 +17,34 @@ from maicro.errors import MaicroError
 
 DEFAULT_DATABASES = ("maicro_monitors", "maicro_logs", "binance", "hyperliquid")
 # Never replicated: per-server bookkeeping, and the marts the cloud builds itself.
-NEVER_REPLICATED = ("maicro_meta", "analytics", "system", "information_schema", "INFORMATION_SCHEMA")
+NEVER_REPLICATED = (
+    "maicro_meta",
+    "analytics",
+    "system",
+    "information_schema",
+    "INFORMATION_SCHEMA",
+)
 
 # The project's own raw tables (those the migrations create), for the DAG's static Asset lists.
 # tests/unit/test_replication_catalog.py keeps this in step with the migration files.
 PROJECT_TABLES = (
-    "hyperliquid.account_snapshots", "hyperliquid.position_snapshots", "hyperliquid.fills",
-    "hyperliquid.funding", "hyperliquid.ledger_updates", "hyperliquid.orders",
-    "hyperliquid.open_order_snapshots", "hyperliquid.candles", "hyperliquid.asset_contexts",
-    "hyperliquid.mids", "maicro_logs.target_weights", "maicro_logs.account_strategies",
-    "maicro_monitors.quarantine", "maicro_monitors.api_latency", "maicro_monitors.ingest_runs",
-    "maicro_monitors.replication_runs", "maicro_monitors.verification_results",
+    "hyperliquid.account_snapshots",
+    "hyperliquid.position_snapshots",
+    "hyperliquid.fills",
+    "hyperliquid.funding",
+    "hyperliquid.ledger_updates",
+    "hyperliquid.orders",
+    "hyperliquid.open_order_snapshots",
+    "hyperliquid.candles",
+    "hyperliquid.asset_contexts",
+    "hyperliquid.mids",
+    "maicro_logs.target_weights",
+    "maicro_logs.account_strategies",
+    "maicro_monitors.quarantine",
+    "maicro_monitors.api_latency",
+    "maicro_monitors.ingest_runs",
+    "maicro_monitors.replication_runs",
+    "maicro_monitors.verification_results",
 )
 
 DATE_TYPES = ("Date", "Date32", "DateTime", "DateTime64")
@@ -101,13 +118,18 @@ class Table:
 def _mentions(expression: str, name: str) -> bool:
     import re
 
-    return re.search(rf"(?<![\w`]){re.escape(name)}(?![\w`])|`{re.escape(name)}`", expression) is not None
+    return (
+        re.search(rf"(?<![\w`]){re.escape(name)}(?![\w`])|`{re.escape(name)}`", expression)
+        is not None
+    )
 
 
 def configured_databases() -> tuple[str, ...]:
     """MAICRO_REPLICATION_DATABASES (comma-separated), default the four raw databases."""
     raw = settings.env("MAICRO_REPLICATION_DATABASES")
-    return checked(tuple(d.strip() for d in raw.split(",") if d.strip()) if raw else DEFAULT_DATABASES)
+    return checked(
+        tuple(d.strip() for d in raw.split(",") if d.strip()) if raw else DEFAULT_DATABASES
+    )
 
 
 def checked(databases) -> tuple[str, ...]:
@@ -116,24 +138,32 @@ def checked(databases) -> tuple[str, ...]:
         return configured_databases()
     for database in databases:
         if database in NEVER_REPLICATED:
-            raise MaicroError(f"database {database!r} is never replicated (server bookkeeping or marts)")
+            raise MaicroError(
+                f"database {database!r} is never replicated (server bookkeeping or marts)"
+            )
     return tuple(databases)
 
 
-def discover(client: Client, databases: tuple[str, ...] | list[str],
-             only: tuple[str, ...] | list[str] = ()) -> list[Table]:
+def discover(
+    client: Client, databases: tuple[str, ...] | list[str], only: tuple[str, ...] | list[str] = ()
+) -> list[Table]:
     """Every table of `databases` on the server behind `client` (optionally only `db.table`s)."""
     rows = client.query(
         "SELECT database, name, engine, create_table_query, partition_key, sorting_key "
         "FROM system.tables WHERE database IN {dbs:Array(String)} AND NOT is_temporary "
-        "ORDER BY database, name", parameters={"dbs": list(databases)}).result_rows
+        "ORDER BY database, name",
+        parameters={"dbs": list(databases)},
+    ).result_rows
     columns: dict[tuple[str, str], list[Column]] = {}
     for database, table, name, type_, kind, expression in client.query(
-            "SELECT database, table, name, type, default_kind, default_expression "
-            "FROM system.columns WHERE database IN {dbs:Array(String)} ORDER BY database, table, position",
-            parameters={"dbs": list(databases)}).result_rows:
+        "SELECT database, table, name, type, default_kind, default_expression "
+        "FROM system.columns WHERE database IN {dbs:Array(String)} ORDER BY database, table, position",
+        parameters={"dbs": list(databases)},
+    ).result_rows:
         columns.setdefault((database, table), []).append(Column(name, type_, kind, expression))
-    tables = [Table(d, n, e, q, pk, sk, tuple(columns.get((d, n), ()))) for d, n, e, q, pk, sk in rows]
+    tables = [
+        Table(d, n, e, q, pk, sk, tuple(columns.get((d, n), ()))) for d, n, e, q, pk, sk in rows
+    ]
     if only:
         wanted = set(only)
         unknown = wanted - {t.qualified for t in tables}

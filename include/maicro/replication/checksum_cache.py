@@ -29,8 +29,9 @@ Checksums = dict[tuple[str, str], tuple[int, int]]  # (partition_id, day) -> (ro
 def version(table: Table, part_signature: str) -> str:
     """Parts plus what the checksum is computed over (columns, day column, FINAL or not)."""
     day = table.day_column()
-    text = "|".join([part_signature, table.column_list(), day.name if day else "",
-                     str(table.collapses_rows)])
+    text = "|".join(
+        [part_signature, table.column_list(), day.name if day else "", str(table.collapses_rows)]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -43,18 +44,34 @@ def load(cloud: Client, table: Table, side: str, signatures: dict[str, str]) -> 
         "SELECT partition_id, version, day, rows, checksum FROM maicro_meta.verify_cache FINAL "
         "WHERE database = {d:String} AND table = {t:String} AND side = {s:String} "
         "AND version IN {v:Array(String)}",
-        parameters={"d": table.database, "t": table.name, "s": side,
-                    "v": list(wanted.values())}).result_rows
+        parameters={"d": table.database, "t": table.name, "s": side, "v": list(wanted.values())},
+    ).result_rows
     return {(pid, day): (int(n), int(c)) for pid, ver, day, n, c in rows if wanted.get(pid) == ver}
 
 
-def store(cloud: Client, table: Table, side: str, signatures: dict[str, str],
-          computed: Checksums) -> None:
+def store(
+    cloud: Client, table: Table, side: str, signatures: dict[str, str], computed: Checksums
+) -> None:
     """Remember the freshly computed slices of the partitions listed in `signatures`."""
     now = datetime.now().astimezone()
-    rows = [[side, table.database, table.name, pid, version(table, signatures[pid]), day, n, c, now]
-            for (pid, day), (n, c) in computed.items() if pid in signatures]
+    rows = [
+        [side, table.database, table.name, pid, version(table, signatures[pid]), day, n, c, now]
+        for (pid, day), (n, c) in computed.items()
+        if pid in signatures
+    ]
     if rows:
-        cloud.insert("maicro_meta.verify_cache", rows, column_names=[
-            "side", "database", "table", "partition_id", "version", "day", "rows", "checksum",
-            "computed_at"])
+        cloud.insert(
+            "maicro_meta.verify_cache",
+            rows,
+            column_names=[
+                "side",
+                "database",
+                "table",
+                "partition_id",
+                "version",
+                "day",
+                "rows",
+                "checksum",
+                "computed_at",
+            ],
+        )

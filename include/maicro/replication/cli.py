@@ -8,26 +8,44 @@ from maicro.errors import MaicroError
 
 
 def _scope(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", action="append", default=None, metavar="DB",
-                        help="replicate only this database (repeatable); default "
-                             "MAICRO_REPLICATION_DATABASES or the four raw databases")
-    parser.add_argument("--table", action="append", default=[], metavar="DB.TABLE",
-                        help="only this table (repeatable)")
+    parser.add_argument(
+        "--database",
+        action="append",
+        default=None,
+        metavar="DB",
+        help="replicate only this database (repeatable); default "
+        "MAICRO_REPLICATION_DATABASES or the four raw databases",
+    )
+    parser.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="DB.TABLE",
+        help="only this table (repeatable)",
+    )
 
 
 def register(subparsers) -> None:
     replicate = subparsers.add_parser(
-        "replicate", help="send what changed locally to the cloud ClickHouse (incremental)")
+        "replicate", help="send what changed locally to the cloud ClickHouse (incremental)"
+    )
     _scope(replicate)
-    replicate.add_argument("--repair", action="store_true",
-                           help="verify, then re-send every partition that differs, then verify again")
+    replicate.add_argument(
+        "--repair",
+        action="store_true",
+        help="verify, then re-send every partition that differs, then verify again",
+    )
     replicate.set_defaults(func=run_replicate)
     verify = subparsers.add_parser(
-        "verify", help="compare local and cloud per table and day; exit 1 on any mismatch")
+        "verify", help="compare local and cloud per table and day; exit 1 on any mismatch"
+    )
     _scope(verify)
-    verify.add_argument("--full", action="store_true",
-                        help="hash every partition again instead of reusing the checksums of "
-                             "partitions unchanged since their last verification")
+    verify.add_argument(
+        "--full",
+        action="store_true",
+        help="hash every partition again instead of reusing the checksums of "
+        "partitions unchanged since their last verification",
+    )
     verify.set_defaults(func=run_verify)
 
 
@@ -59,16 +77,19 @@ def run_replicate(args) -> int:
     from maicro.replication.sync import replicate
 
     run = replicate(_databases(args), args.table)
-    print(f"replicate: run {run.run_id} to {run.target.label} {run.target.endpoint.http_url}: "
-          f"{run.rows_sent} rows in {len(run.results)} tables, {len(run.failed)} failed")
+    print(
+        f"replicate: run {run.run_id} to {run.target.label} {run.target.endpoint.http_url}: "
+        f"{run.rows_sent} rows in {len(run.results)} tables, {len(run.failed)} failed"
+    )
     if run.failed:
         raise MaicroError(_failures(run))
     return 0
 
 
 def _failures(run) -> str:
-    return (f"replication failed for {len(run.failed)} table(s): "
-            + "; ".join(r.error for r in run.failed))
+    return f"replication failed for {len(run.failed)} table(s): " + "; ".join(
+        r.error for r in run.failed
+    )
 
 
 def run_verify(args) -> int:
@@ -77,11 +98,18 @@ def run_verify(args) -> int:
     report = verify(_databases(args), args.table, full=args.full)
     slices = sum(r.slices_checked for r in report.results)
     pending = sum(len(r.pending) for r in report.results)
-    print(f"verify: {len(report.results)} tables, {slices} slices against {report.target.label} "
-          f"{report.target.endpoint.http_url}: {len(report.mismatched)} table(s) differ"
-          + (f", {pending} slice(s) pending the next sync" if pending else ""))
+    print(
+        f"verify: {len(report.results)} tables, {slices} slices against {report.target.label} "
+        f"{report.target.endpoint.http_url}: {len(report.mismatched)} table(s) differ"
+        + (f", {pending} slice(s) pending the next sync" if pending else "")
+    )
     if report.mismatched:
-        raise MaicroError("cloud differs from local in " + ", ".join(
-            f"{r.qualified} ({len(r.mismatches)} slices)" if r.status == "mismatch" else r.error
-            for r in report.mismatched) + "; run `maicro replicate --repair`")
+        raise MaicroError(
+            "cloud differs from local in "
+            + ", ".join(
+                f"{r.qualified} ({len(r.mismatches)} slices)" if r.status == "mismatch" else r.error
+                for r in report.mismatched
+            )
+            + "; run `maicro replicate --repair`"
+        )
     return 0

@@ -7,7 +7,7 @@ with the first run after it comes back. Nothing about a failed run is lost.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
@@ -16,20 +16,24 @@ from maicro.replication.verify import VerifyReport
 
 
 def _last_success(local: Client) -> dict[tuple[str, str], datetime]:
-    rows = local.query("SELECT database, table, max(started_at) FROM maicro_monitors.replication_runs "
-                       "WHERE status = 'ok' GROUP BY database, table").result_rows
+    rows = local.query(
+        "SELECT database, table, max(started_at) FROM maicro_monitors.replication_runs "
+        "WHERE status = 'ok' GROUP BY database, table"
+    ).result_rows
     return {(d, t): started for d, t, started in rows}
 
 
 def _oldest_part(local: Client, database: str, table: str) -> datetime | None:
-    value = local.query("SELECT min(modification_time) FROM system.parts WHERE database = {d:String} "
-                        "AND table = {t:String} AND active",
-                        parameters={"d": database, "t": table}).result_rows[0][0]
+    value = local.query(
+        "SELECT min(modification_time) FROM system.parts WHERE database = {d:String} "
+        "AND table = {t:String} AND active",
+        parameters={"d": database, "t": table},
+    ).result_rows[0][0]
     return value if value and value.year > 1970 else None
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def record_runs(local: Client, run: RunReport) -> None:
@@ -41,33 +45,103 @@ def record_runs(local: Client, run: RunReport) -> None:
     url = run.target.endpoint.http_url if run.target else ""
     rows = []
     for r in run.results:
-        finished = r.finished_at or datetime.now(timezone.utc)
+        finished = r.finished_at or datetime.now(UTC)
         if r.status in ("ok", "skipped"):
             since = run.started_at
         else:
-            since = last_ok.get((r.database, r.table)) or _oldest_part(local, r.database, r.table) \
+            since = (
+                last_ok.get((r.database, r.table))
+                or _oldest_part(local, r.database, r.table)
                 or run.started_at
-        rows.append([run.run_id, r.started_at, finished, target, url, r.database, r.table, run.mode,
-                     r.partitions_checked, r.partitions_sent, r.partitions_dropped, r.rows_sent,
-                     r.schema_changes, max(0.0, (finished - _aware(since)).total_seconds()),
-                     r.duration_s, r.status, r.error])
+            )
+        rows.append(
+            [
+                run.run_id,
+                r.started_at,
+                finished,
+                target,
+                url,
+                r.database,
+                r.table,
+                run.mode,
+                r.partitions_checked,
+                r.partitions_sent,
+                r.partitions_dropped,
+                r.rows_sent,
+                r.schema_changes,
+                max(0.0, (finished - _aware(since)).total_seconds()),
+                r.duration_s,
+                r.status,
+                r.error,
+            ]
+        )
         r.lag_seconds = rows[-1][13]
     if rows:
-        local.insert("maicro_monitors.replication_runs", rows, column_names=[
-            "run_id", "started_at", "finished_at", "target", "target_url", "database", "table",
-            "mode", "partitions_checked", "partitions_sent", "partitions_dropped", "rows_sent",
-            "schema_changes", "lag_seconds", "duration_s", "status", "error"])
+        local.insert(
+            "maicro_monitors.replication_runs",
+            rows,
+            column_names=[
+                "run_id",
+                "started_at",
+                "finished_at",
+                "target",
+                "target_url",
+                "database",
+                "table",
+                "mode",
+                "partitions_checked",
+                "partitions_sent",
+                "partitions_dropped",
+                "rows_sent",
+                "schema_changes",
+                "lag_seconds",
+                "duration_s",
+                "status",
+                "error",
+            ],
+        )
 
 
 def record_verifications(local: Client, report: VerifyReport) -> None:
-    rows = [[report.run_id, report.verified_at, report.target.label if report.target else "none",
-             report.target.endpoint.http_url if report.target else "", r.database, r.table,
-             r.slices_checked, len(r.mismatches), len(r.pending), r.local_rows, r.cloud_rows,
-             [m.describe() for m in r.mismatches] + [f"pending {m.describe()}" for m in r.pending],
-             r.duration_s, r.status, r.error]
-            for r in report.results]
+    rows = [
+        [
+            report.run_id,
+            report.verified_at,
+            report.target.label if report.target else "none",
+            report.target.endpoint.http_url if report.target else "",
+            r.database,
+            r.table,
+            r.slices_checked,
+            len(r.mismatches),
+            len(r.pending),
+            r.local_rows,
+            r.cloud_rows,
+            [m.describe() for m in r.mismatches] + [f"pending {m.describe()}" for m in r.pending],
+            r.duration_s,
+            r.status,
+            r.error,
+        ]
+        for r in report.results
+    ]
     if rows:
-        local.insert("maicro_monitors.verification_results", rows, column_names=[
-            "run_id", "verified_at", "target", "target_url", "database", "table", "slices_checked",
-            "slices_mismatched", "slices_pending", "local_rows", "cloud_rows", "mismatches", "duration_s", "status",
-            "error"])
+        local.insert(
+            "maicro_monitors.verification_results",
+            rows,
+            column_names=[
+                "run_id",
+                "verified_at",
+                "target",
+                "target_url",
+                "database",
+                "table",
+                "slices_checked",
+                "slices_mismatched",
+                "slices_pending",
+                "local_rows",
+                "cloud_rows",
+                "mismatches",
+                "duration_s",
+                "status",
+                "error",
+            ],
+        )

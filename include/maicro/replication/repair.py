@@ -32,8 +32,10 @@ def repair(databases=None, tables=(), *, log=print) -> RepairReport:
     if not force and not behind:
         log("repair: local and cloud agree, nothing to re-send")
         return RepairReport(before, None, None)
-    log(f"repair: re-sending {sum(map(len, force.values()))} partition(s) of {len(force)} table(s)"
-        + (f", syncing {len(behind)} table(s) that are behind" if behind else ""))
+    log(
+        f"repair: re-sending {sum(map(len, force.values()))} partition(s) of {len(force)} table(s)"
+        + (f", syncing {len(behind)} table(s) that are behind" if behind else "")
+    )
     tables_ = sorted(set(force) | behind)
     run = replicate(databases, tables_, force=force, mode="repair", log=log)
     after = verify(databases, tables_, log=log)

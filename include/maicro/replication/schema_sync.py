@@ -23,7 +23,7 @@ class IncompatibleSchema(MaicroError):
 def _normalise_create(local: Table) -> str:
     query = local.create_query
     if query.startswith("CREATE TABLE ") and "IF NOT EXISTS" not in query[:30]:
-        query = "CREATE TABLE IF NOT EXISTS " + query[len("CREATE TABLE "):]
+        query = "CREATE TABLE IF NOT EXISTS " + query[len("CREATE TABLE ") :]
     return query
 
 
@@ -35,35 +35,47 @@ def ensure(cloud: Client, local: Table) -> list[str]:
         cloud.command(f"CREATE DATABASE IF NOT EXISTS `{local.database}`")
         cloud.command(_normalise_create(local))
         return [f"created {local.qualified}"]
-    for what, mine, theirs in (("engine", local.engine, remote.engine),
-                               ("partition key", local.partition_key, remote.partition_key),
-                               ("sorting key", local.sorting_key, remote.sorting_key)):
+    for what, mine, theirs in (
+        ("engine", local.engine, remote.engine),
+        ("partition key", local.partition_key, remote.partition_key),
+        ("sorting key", local.sorting_key, remote.sorting_key),
+    ):
         if mine != theirs:
             raise IncompatibleSchema(
-                f"{local.qualified}: {what} differs (local {mine!r}, cloud {theirs!r})")
+                f"{local.qualified}: {what} differs (local {mine!r}, cloud {theirs!r})"
+            )
     cloud_columns = {c.name: c for c in remote.columns}
     local_names = [c.name for c in local.columns]
     for column in remote.columns:
         if column.name not in local_names:
             raise IncompatibleSchema(
                 f"{local.qualified}: column {column.name} exists on the cloud but not locally "
-                "(dropped or renamed locally?)")
+                "(dropped or renamed locally?)"
+            )
     for column in local.columns:
         theirs = cloud_columns.get(column.name)
-        if theirs is not None and (theirs.type, theirs.default_kind) != (column.type, column.default_kind):
+        if theirs is not None and (theirs.type, theirs.default_kind) != (
+            column.type,
+            column.default_kind,
+        ):
             raise IncompatibleSchema(
                 f"{local.qualified}: column {column.name} is {column.type} "
-                f"{column.default_kind}".rstrip() + f" locally but {theirs.type} "
-                f"{theirs.default_kind}".rstrip() + " on the cloud")
+                f"{column.default_kind}".rstrip()
+                + f" locally but {theirs.type} {theirs.default_kind}".rstrip()
+                + " on the cloud"
+            )
     changes = []
     previous = None
     for column in local.columns:
         if column.name not in cloud_columns:
-            default = (f" {column.default_kind} {column.default_expression}"
-                       if column.default_kind else "")
+            default = (
+                f" {column.default_kind} {column.default_expression}" if column.default_kind else ""
+            )
             position = f" AFTER `{previous}`" if previous else " FIRST"
-            cloud.command(f"ALTER TABLE {local.sql_name} ADD COLUMN IF NOT EXISTS "
-                          f"`{column.name}` {column.type}{default}{position}")
+            cloud.command(
+                f"ALTER TABLE {local.sql_name} ADD COLUMN IF NOT EXISTS "
+                f"`{column.name}` {column.type}{default}{position}"
+            )
             changes.append(f"added column {local.qualified}.{column.name} {column.type}")
         previous = column.name
     return changes

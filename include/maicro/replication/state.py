@@ -30,6 +30,8 @@ def _cache_ddl() -> str:
     from maicro.replication.checksum_cache import CACHE_DDL
 
     return CACHE_DDL
+
+
 STAGE_PREFIX = "stage_"
 
 
@@ -61,31 +63,58 @@ def local_partitions(client: Client, table: Table) -> dict[str, Partition]:
         "(SELECT uuid FROM system.tables WHERE database = {db:String} AND name = {t:String}) AS table_uuid "
         "FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active) "
         "GROUP BY partition_id",
-        parameters={"db": table.database, "t": table.name}).result_rows
+        parameters={"db": table.database, "t": table.name},
+    ).result_rows
     return {pid: Partition(pid, sig, int(n), modified) for pid, sig, n, modified in rows}
 
 
 def partition_ids(client: Client, table: Table) -> set[str]:
-    return {row[0] for row in client.query(
-        "SELECT DISTINCT partition_id FROM system.parts "
-        "WHERE database = {db:String} AND table = {t:String} AND active",
-        parameters={"db": table.database, "t": table.name}).result_rows}
+    return {
+        row[0]
+        for row in client.query(
+            "SELECT DISTINCT partition_id FROM system.parts "
+            "WHERE database = {db:String} AND table = {t:String} AND active",
+            parameters={"db": table.database, "t": table.name},
+        ).result_rows
+    }
 
 
 def synced_signatures(cloud: Client, table: Table) -> dict[str, str]:
-    return dict(cloud.query(
-        "SELECT partition_id, signature FROM maicro_meta.replication_state FINAL "
-        "WHERE database = {db:String} AND table = {t:String}",
-        parameters={"db": table.database, "t": table.name}).result_rows)
+    return dict(
+        cloud.query(
+            "SELECT partition_id, signature FROM maicro_meta.replication_state FINAL "
+            "WHERE database = {db:String} AND table = {t:String}",
+            parameters={"db": table.database, "t": table.name},
+        ).result_rows
+    )
 
 
 def record(cloud: Client, table: Table, partitions: list[Partition], run_id: str) -> None:
     if partitions:
-        cloud.insert("maicro_meta.replication_state",
-                     [[table.database, table.name, p.partition_id, p.signature, p.rows, run_id,
-                       datetime.now().astimezone()] for p in partitions],
-                     column_names=["database", "table", "partition_id", "signature", "rows",
-                                   "run_id", "synced_at"])
+        cloud.insert(
+            "maicro_meta.replication_state",
+            [
+                [
+                    table.database,
+                    table.name,
+                    p.partition_id,
+                    p.signature,
+                    p.rows,
+                    run_id,
+                    datetime.now().astimezone(),
+                ]
+                for p in partitions
+            ],
+            column_names=[
+                "database",
+                "table",
+                "partition_id",
+                "signature",
+                "rows",
+                "run_id",
+                "synced_at",
+            ],
+        )
 
 
 def stage_name(run_id: str, table: Table) -> str:
@@ -94,9 +123,13 @@ def stage_name(run_id: str, table: Table) -> str:
 
 def drop_leftover_stages(cloud: Client) -> list[str]:
     """Staging tables of killed runs; dropping one also makes a still-running orphan insert fail."""
-    names = [row[0] for row in cloud.query(
-        "SELECT name FROM system.tables WHERE database = 'maicro_meta' AND startsWith(name, {p:String})",
-        parameters={"p": STAGE_PREFIX}).result_rows]
+    names = [
+        row[0]
+        for row in cloud.query(
+            "SELECT name FROM system.tables WHERE database = 'maicro_meta' AND startsWith(name, {p:String})",
+            parameters={"p": STAGE_PREFIX},
+        ).result_rows
+    ]
     for name in names:
         cloud.command(f"DROP TABLE IF EXISTS maicro_meta.`{name}` SYNC")
     return names

@@ -16,12 +16,21 @@ def replicate_step(log=print) -> dict:
 
     run = replicate(log=log)
     if run.failed:
-        raise MaicroError(f"replication failed for {len(run.failed)} table(s): "
-                          + "; ".join(r.error for r in run.failed))
-    return {"run_id": run.run_id, "target": run.target.label, "rows_sent": run.rows_sent,
-            "tables_sent": sorted(r.qualified for r in run.results if r.partitions_sent),
-            "foreign_tables": sorted(r.qualified for r in run.results
-                                     if r.qualified not in PROJECT_TABLES and r.status == "ok")}
+        raise MaicroError(
+            f"replication failed for {len(run.failed)} table(s): "
+            + "; ".join(r.error for r in run.failed)
+        )
+    return {
+        "run_id": run.run_id,
+        "target": run.target.label,
+        "rows_sent": run.rows_sent,
+        "tables_sent": sorted(r.qualified for r in run.results if r.partitions_sent),
+        "foreign_tables": sorted(
+            r.qualified
+            for r in run.results
+            if r.qualified not in PROJECT_TABLES and r.status == "ok"
+        ),
+    }
 
 
 def foreign_table_uris(summary: dict) -> list[str]:
@@ -36,8 +45,11 @@ def verify_and_repair_step(log=print) -> dict:
     report = repair(log=log)
     still = report.after.mismatched if report.after else []
     if still:
-        raise MaicroError("cloud still differs from local after repair: "
-                          + ", ".join(r.qualified for r in still))
-    return {"run_id": report.before.run_id,
-            "mismatched_before": sorted(r.qualified for r in report.before.mismatched),
-            "repaired": bool(report.run)}
+        raise MaicroError(
+            "cloud still differs from local after repair: " + ", ".join(r.qualified for r in still)
+        )
+    return {
+        "run_id": report.before.run_id,
+        "mismatched_before": sorted(r.qualified for r in report.before.mismatched),
+        "repaired": bool(report.run),
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
@@ -28,7 +28,11 @@ from maicro.replication.target import ROLE, Target, choose, first_line
 MONITOR_TABLES = ("maicro_monitors.replication_runs", "maicro_monitors.verification_results")
 # optimize_on_insert=0: a Replacing stage must not collapse the unmerged duplicates a local
 # partition may hold while in flight; the cloud copy must hold exactly what local holds.
-TRANSFER_SETTINGS = {"wait_end_of_query": 1, "distributed_foreground_insert": 1, "optimize_on_insert": 0}
+TRANSFER_SETTINGS = {
+    "wait_end_of_query": 1,
+    "distributed_foreground_insert": 1,
+    "optimize_on_insert": 0,
+}
 
 
 @dataclass
@@ -42,7 +46,7 @@ class TableResult:
     rows_sent: int = 0
     schema_changes: list[str] = field(default_factory=list)
     error: str = ""
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
     lag_seconds: float = 0.0
 
@@ -52,7 +56,7 @@ class TableResult:
 
     @property
     def duration_s(self) -> float:
-        end = self.finished_at or datetime.now(timezone.utc)
+        end = self.finished_at or datetime.now(UTC)
         return (end - self.started_at).total_seconds()
 
 
@@ -82,8 +86,14 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def sync_table(local: Client, cloud: Client, target: Target, table: Table, run_id: str,
-               force: set[str] = frozenset()) -> TableResult:
+def sync_table(
+    local: Client,
+    cloud: Client,
+    target: Target,
+    table: Table,
+    run_id: str,
+    force: set[str] = frozenset(),
+) -> TableResult:
     """Bring one table's cloud copy up to date; never raises (the result says what went wrong)."""
     result = TableResult(table.database, table.name)
     try:
@@ -95,9 +105,13 @@ def sync_table(local: Client, cloud: Client, target: Target, table: Table, run_i
         synced = state.synced_signatures(cloud, table)
         on_cloud = state.partition_ids(cloud, table)
         result.partitions_checked = len(partitions)
-        to_send = [p for p in partitions.values()
-                   if synced.get(p.partition_id) != p.signature or p.partition_id not in on_cloud
-                   or p.partition_id in force]
+        to_send = [
+            p
+            for p in partitions.values()
+            if synced.get(p.partition_id) != p.signature
+            or p.partition_id not in on_cloud
+            or p.partition_id in force
+        ]
         if to_send:
             result.rows_sent = _send(local, cloud, target, table, run_id, to_send)
             result.partitions_sent = len(to_send)
@@ -110,14 +124,22 @@ def sync_table(local: Client, cloud: Client, target: Target, table: Table, run_i
     except Exception as exc:  # one table's failure must not stop the others
         reason = first_line(exc)
         result.status = "failed"
-        result.error = reason if reason.startswith(table.qualified) else f"{table.qualified}: {reason}"
+        result.error = (
+            reason if reason.startswith(table.qualified) else f"{table.qualified}: {reason}"
+        )
     finally:
-        result.finished_at = datetime.now(timezone.utc)
+        result.finished_at = datetime.now(UTC)
     return result
 
 
-def _send(local: Client, cloud: Client, target: Target, table: Table, run_id: str,
-          partitions: list[state.Partition]) -> int:
+def _send(
+    local: Client,
+    cloud: Client,
+    target: Target,
+    table: Table,
+    run_id: str,
+    partitions: list[state.Partition],
+) -> int:
     stage = state.stage_name(run_id, table)
     cloud.command(f"DROP TABLE IF EXISTS maicro_meta.`{stage}` SYNC")
     cloud.command(f"CREATE TABLE maicro_meta.`{stage}` AS {table.sql_name}")
@@ -130,28 +152,43 @@ def _send(local: Client, cloud: Client, target: Target, table: Table, run_id: st
         summary = local.command(
             f"INSERT INTO FUNCTION {target.remote_function('maicro_meta', stage)} ({columns}) "
             f"SELECT {columns} FROM {table.sql_name} WHERE _partition_id IN ({ids})",
-            settings=TRANSFER_SETTINGS)
-        written = int(summary.summary.get("written_rows", -1)) if hasattr(summary, "summary") else -1
-        staged = dict(cloud.query(
-            f"SELECT _partition_id, count() FROM maicro_meta.`{stage}` GROUP BY _partition_id"
-        ).result_rows)
+            settings=TRANSFER_SETTINGS,
+        )
+        written = (
+            int(summary.summary.get("written_rows", -1)) if hasattr(summary, "summary") else -1
+        )
+        staged = dict(
+            cloud.query(
+                f"SELECT _partition_id, count() FROM maicro_meta.`{stage}` GROUP BY _partition_id"
+            ).result_rows
+        )
         total = sum(staged.values())
         if written >= 0 and total != written:
-            raise MaicroError(f"{table.qualified}: transfer incomplete ({total} of {written} rows "
-                              "arrived); nothing was replaced, the next run sends again")
+            raise MaicroError(
+                f"{table.qualified}: transfer incomplete ({total} of {written} rows "
+                "arrived); nothing was replaced, the next run sends again"
+            )
         for partition in partitions:
             if partition.partition_id in staged:
-                cloud.command(f"ALTER TABLE {table.sql_name} REPLACE PARTITION ID "
-                              f"{_quote(partition.partition_id)} FROM maicro_meta.`{stage}`")
+                cloud.command(
+                    f"ALTER TABLE {table.sql_name} REPLACE PARTITION ID "
+                    f"{_quote(partition.partition_id)} FROM maicro_meta.`{stage}`"
+                )
         state.record(cloud, table, [p for p in partitions if p.partition_id in staged], run_id)
         return total
     finally:
         cloud.command(f"DROP TABLE IF EXISTS maicro_meta.`{stage}` SYNC")
 
 
-def replicate(databases: list[str] | tuple[str, ...] | None = None, tables: list[str] | tuple[str, ...] = (),
-              *, force: dict[str, set[str]] | None = None, mode: str = "sync", log=print,
-              record: bool = True) -> RunReport:
+def replicate(
+    databases: list[str] | tuple[str, ...] | None = None,
+    tables: list[str] | tuple[str, ...] = (),
+    *,
+    force: dict[str, set[str]] | None = None,
+    mode: str = "sync",
+    log=print,
+    record: bool = True,
+) -> RunReport:
     """Sync the configured databases (or `tables`, `db.table`) to the first reachable cloud.
 
     `force` maps `db.table` to partition ids re-sent even if unchanged (repair). Writes one
@@ -160,15 +197,23 @@ def replicate(databases: list[str] | tuple[str, ...] | None = None, tables: list
     from maicro.replication import monitor_log
 
     databases = catalog.checked(databases)
-    run = RunReport(new_run_id(), mode, None, datetime.now(timezone.utc))
+    run = RunReport(new_run_id(), mode, None, datetime.now(UTC))
     local = connect("local", ROLE)
     found = catalog.discover(local, databases, tables)
     try:
         run.target = choose(log)
     except MaicroError as exc:
         run.error = str(exc)
-        run.results = [TableResult(t.database, t.name, status="failed", error=run.error,
-                                   finished_at=datetime.now(timezone.utc)) for t in found]
+        run.results = [
+            TableResult(
+                t.database,
+                t.name,
+                status="failed",
+                error=run.error,
+                finished_at=datetime.now(UTC),
+            )
+            for t in found
+        ]
         if record:
             monitor_log.record_runs(local, run)
         raise
@@ -177,10 +222,13 @@ def replicate(databases: list[str] | tuple[str, ...] | None = None, tables: list
         state.ensure_tables(cloud)
         state.drop_leftover_stages(cloud)
     except Exception as exc:  # lost between the probe and the first statement
-        raise MaicroError(f"cloud ClickHouse {run.target.endpoint.http_url}: {first_line(exc)}") from exc
+        raise MaicroError(
+            f"cloud ClickHouse {run.target.endpoint.http_url}: {first_line(exc)}"
+        ) from exc
     for table in found:
-        result = sync_table(local, cloud, run.target, table, run.run_id,
-                            (force or {}).get(table.qualified, set()))
+        result = sync_table(
+            local, cloud, run.target, table, run.run_id, (force or {}).get(table.qualified, set())
+        )
         run.results.append(result)
         _log_result(result, log)
     if record:
@@ -202,9 +250,12 @@ def _log_result(result: TableResult, log) -> None:
     if result.status == "ok":
         if result.partitions_sent or result.partitions_dropped or result.schema_changes:
             extra = "; ".join(result.schema_changes)
-            log(f"{result.qualified}: sent {result.rows_sent} rows in {result.partitions_sent} "
+            log(
+                f"{result.qualified}: sent {result.rows_sent} rows in {result.partitions_sent} "
                 f"partition(s), dropped {result.partitions_dropped}"
-                + (f"; {extra}" if extra else "") + f" ({result.duration_s:.2f}s)")
+                + (f"; {extra}" if extra else "")
+                + f" ({result.duration_s:.2f}s)"
+            )
     elif result.status == "skipped":
         log(f"{result.qualified}: skipped ({result.error})")
     else:

@@ -36,8 +36,10 @@ class Target:
         Contains the password: never log it, and pass every error through `scrub`.
         """
         function = "remoteSecure" if self.endpoint.secure else "remote"
-        return (f"{function}('{self.endpoint.host}:{self.endpoint.native_port}', '{database}', "
-                f"'{table}', '{settings.user(ROLE)}', '{_quote(settings.password(ROLE))}')")
+        return (
+            f"{function}('{self.endpoint.host}:{self.endpoint.native_port}', '{database}', "
+            f"'{table}', '{settings.user(ROLE)}', '{_quote(settings.password(ROLE))}')"
+        )
 
 
 def _quote(value: str) -> str:
@@ -82,8 +84,9 @@ def candidates() -> list[Target | MaicroError]:
 def reachable(target: Target) -> str | None:
     """None if `target` answers a query as maicro_replicator, else the reason."""
     try:
-        client = connect("cloud", ROLE, endpoint=target.endpoint, connect_timeout=3,
-                         send_receive_timeout=10)
+        client = connect(
+            "cloud", ROLE, endpoint=target.endpoint, connect_timeout=3, send_receive_timeout=10
+        )
         client.command("SELECT 1")
         client.close()
         return None
@@ -101,8 +104,10 @@ def choose(log=print) -> Target:
         reason = reachable(target)
         if reason is None:
             if failures:
-                log(f"replicate: primary cloud unreachable ({failures[0]}); "
-                    f"syncing to the secondary {target.endpoint.http_url}")
+                log(
+                    f"replicate: primary cloud unreachable ({failures[0]}); "
+                    f"syncing to the secondary {target.endpoint.http_url}"
+                )
             return target
         failures.append(f"{target.label} {target.endpoint.http_url}: {reason}")
     hint = "" if len(failures) > 1 else f" (no {SECONDARY_ENV} configured)"

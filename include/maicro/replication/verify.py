@@ -20,16 +20,16 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
 from maicro.clickhouse.client import connect
 from maicro.replication import catalog, checksum_cache, state
-from maicro.replication.checksum_cache import Checksums
 from maicro.replication.catalog import Table
-from maicro.replication.target import ROLE, Target, choose, first_line
+from maicro.replication.checksum_cache import Checksums
 from maicro.replication.sync import new_run_id
+from maicro.replication.target import ROLE, Target, choose, first_line
 
 
 @dataclass(frozen=True)
@@ -91,20 +91,27 @@ def slice_checksums(client: Client, table: Table, partitions: list[str] | None =
         f"SELECT _partition_id, {day_sql} AS day, count(), "
         f"sum(cityHash64(tuple({table.column_list()}))) "
         f"FROM {table.sql_name}{final}{where} GROUP BY _partition_id, day",
-        parameters={"p": partitions or []}).result_rows
+        parameters={"p": partitions or []},
+    ).result_rows
     return {(pid, d or ""): (int(n), int(s)) for pid, d, n, s in rows}
 
 
 def _cloud_has(cloud: Client, table: Table) -> bool:
-    return bool(cloud.query("SELECT count() FROM system.tables WHERE database = {d:String} AND name = {t:String}",
-                            parameters={"d": table.database, "t": table.name}).result_rows[0][0])
+    return bool(
+        cloud.query(
+            "SELECT count() FROM system.tables WHERE database = {d:String} AND name = {t:String}",
+            parameters={"d": table.database, "t": table.name},
+        ).result_rows[0][0]
+    )
 
 
 def _signatures(client: Client, table: Table) -> dict[str, str]:
     return {p.partition_id: p.signature for p in state.local_partitions(client, table).values()}
 
 
-def verify_table(local_factory, cloud_factory, table: Table, *, full: bool = False) -> TableVerification:
+def verify_table(
+    local_factory, cloud_factory, table: Table, *, full: bool = False
+) -> TableVerification:
     """Compare one table. Partitions whose version (on that side) was hashed before come from the
     cache; the rest is computed on both servers concurrently, each on its own client."""
     result = TableVerification(table.database, table.name)
@@ -119,32 +126,59 @@ def verify_table(local_factory, cloud_factory, table: Table, *, full: bool = Fal
         except Exception:  # a server never synced to has no state table: nothing is "synced"
             synced = {}
         mine = {} if full else checksum_cache.load(cloud, table, "local", before)
-        theirs = {} if full or not on_cloud else checksum_cache.load(cloud, table, "cloud", cloud_versions)
+        theirs = (
+            {}
+            if full or not on_cloud
+            else checksum_cache.load(cloud, table, "cloud", cloud_versions)
+        )
         todo_local = sorted(set(before) - {pid for pid, _ in mine})
         todo_cloud = sorted(set(cloud_versions) - {pid for pid, _ in theirs})
         with ThreadPoolExecutor(2) as pool:
-            local_f = pool.submit(_with, local_factory, lambda c: slice_checksums(c, table, todo_local))
-            cloud_f = pool.submit(_with, cloud_factory, lambda c: slice_checksums(c, table, todo_cloud))
+            local_f = pool.submit(
+                _with, local_factory, lambda c: slice_checksums(c, table, todo_local)
+            )
+            cloud_f = pool.submit(
+                _with, cloud_factory, lambda c: slice_checksums(c, table, todo_cloud)
+            )
             computed_local, computed_cloud = local_f.result(), cloud_f.result()
         after = _signatures(local, table)
         # Cache only what cannot have changed while it was being hashed.
-        checksum_cache.store(cloud, table, "local",
-                             {p: s for p, s in before.items() if p in todo_local and after.get(p) == s},
-                             computed_local)
-        checksum_cache.store(cloud, table, "cloud",
-                             {p: s for p, s in cloud_versions.items() if p in todo_cloud}, computed_cloud)
+        checksum_cache.store(
+            cloud,
+            table,
+            "local",
+            {p: s for p, s in before.items() if p in todo_local and after.get(p) == s},
+            computed_local,
+        )
+        checksum_cache.store(
+            cloud,
+            table,
+            "cloud",
+            {p: s for p, s in cloud_versions.items() if p in todo_cloud},
+            computed_cloud,
+        )
         mine.update(computed_local)
         theirs.update(computed_cloud)
-        changed = {pid for pid in set(before) | set(after)
-                   if before.get(pid) != synced.get(pid) or after.get(pid) != synced.get(pid)}
+        changed = {
+            pid
+            for pid in set(before) | set(after)
+            if before.get(pid) != synced.get(pid) or after.get(pid) != synced.get(pid)
+        }
         result.slices_checked = len(set(mine) | set(theirs))
         result.local_rows = sum(n for n, _ in mine.values())
         result.cloud_rows = sum(n for n, _ in theirs.values())
         for key in sorted(set(mine) | set(theirs)):
             a, b = mine.get(key), theirs.get(key)
             if a != b:
-                mismatch = Mismatch(key[0], key[1], a[0] if a else 0, b[0] if b else 0,
-                                    a[1] if a else None, b[1] if b else None, key[0] in changed)
+                mismatch = Mismatch(
+                    key[0],
+                    key[1],
+                    a[0] if a else 0,
+                    b[0] if b else 0,
+                    a[1] if a else None,
+                    b[1] if b else None,
+                    key[0] in changed,
+                )
                 (result.pending if mismatch.pending else result.mismatches).append(mismatch)
         result.status = "mismatch" if result.mismatches else "ok"
     except Exception as exc:
@@ -164,14 +198,15 @@ def _with(factory, work):
         client.close()
 
 
-def verify(databases=None, tables=(), *, full: bool = False, log=print,
-           record: bool = True) -> VerifyReport:
+def verify(
+    databases=None, tables=(), *, full: bool = False, log=print, record: bool = True
+) -> VerifyReport:
     """Verify every replicable table of the configured databases (or `tables`) on the sync target;
     `full` recomputes every checksum instead of reusing those of unchanged partitions."""
     from maicro.replication import monitor_log
 
     databases = catalog.checked(databases)
-    report = VerifyReport(new_run_id(), None, datetime.now(timezone.utc))
+    report = VerifyReport(new_run_id(), None, datetime.now(UTC))
     local = connect("local", ROLE)
     found = [t for t in catalog.discover(local, databases, tables) if t.replicable]
     report.target = choose(log)
@@ -179,7 +214,9 @@ def verify(databases=None, tables=(), *, full: bool = False, log=print,
     state.ensure_tables(bootstrap)
     bootstrap.close()
     for table in found:
-        result = verify_table(lambda: connect("local", ROLE), report.target.client, table, full=full)
+        result = verify_table(
+            lambda: connect("local", ROLE), report.target.client, table, full=full
+        )
         report.results.append(result)
         if result.status == "mismatch":
             for mismatch in result.mismatches:
@@ -187,8 +224,10 @@ def verify(databases=None, tables=(), *, full: bool = False, log=print,
         elif result.status == "failed":
             log(f"FAILED {result.error}")
         if result.pending:
-            log(f"pending {table.qualified}: {len(result.pending)} slice(s) changed locally since "
-                "the last sync (sent by the next sync)")
+            log(
+                f"pending {table.qualified}: {len(result.pending)} slice(s) changed locally since "
+                "the last sync (sent by the next sync)"
+            )
     if record:
         monitor_log.record_verifications(local, report)
         from maicro.replication.sync import push_monitors

@@ -10,18 +10,32 @@ from maicro.transform.dbt_env import TARGETS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     transform = subparsers.add_parser(
-        "transform", help="build the analytics marts (dbt build: models and their tests)")
-    transform.add_argument("--full-refresh", action="store_true",
-                           help="rebuild incremental models from scratch")
-    transform.add_argument("--select", nargs="+", metavar="SELECTOR",
-                           help="dbt selectors (default: everything)")
-    transform.add_argument("--target", choices=TARGETS, default="cloud",
-                           help="which ClickHouse to build on (default: cloud)")
-    transform.add_argument("--no-tests", action="store_true",
-                           help="build the models only (e.g. during a backfill); tests run by default")
-    transform.add_argument("--vars", type=_vars, metavar="YAML",
-                           help="dbt project variables, e.g. '{late_arrival_lookback_hours: 24}' "
-                                "(see dbt_project.yml)")
+        "transform", help="build the analytics marts (dbt build: models and their tests)"
+    )
+    transform.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
+    transform.add_argument(
+        "--select", nargs="+", metavar="SELECTOR", help="dbt selectors (default: everything)"
+    )
+    transform.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="cloud",
+        help="which ClickHouse to build on (default: cloud)",
+    )
+    transform.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="build the models only (e.g. during a backfill); tests run by default",
+    )
+    transform.add_argument(
+        "--vars",
+        type=_vars,
+        metavar="YAML",
+        help="dbt project variables, e.g. '{late_arrival_lookback_hours: 24}' "
+        "(see dbt_project.yml)",
+    )
     transform.set_defaults(func=_transform)
 
     docs = subparsers.add_parser("docs", help="generate and serve the dbt docs site")
@@ -45,8 +59,13 @@ def _vars(text: str) -> dict:
 
 
 def _transform(args: argparse.Namespace) -> int:
-    result = runner.build(full_refresh=args.full_refresh, select=args.select, target=args.target,
-                          models_only=args.no_tests, variables=args.vars)
+    result = runner.build(
+        full_refresh=args.full_refresh,
+        select=args.select,
+        target=args.target,
+        models_only=args.no_tests,
+        variables=args.vars,
+    )
     summary = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
     print(summary[-1].split("Done. ", 1)[1] if summary else "dbt build done")
     return 0

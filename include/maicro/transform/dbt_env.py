@@ -46,16 +46,18 @@ def dbt_environment(target: str = "cloud", *, placeholder: bool = False) -> dict
         endpoint = resolve(target)
         host, port, secure = endpoint.host, endpoint.http_port, endpoint.secure
         password = settings.password(ROLE)
-    env.update({
-        "MAICRO_DBT_TARGET": target,
-        "MAICRO_DBT_HOST": host,
-        "MAICRO_DBT_PORT": str(port),
-        "MAICRO_DBT_SECURE": "true" if secure else "false",
-        "MAICRO_DBT_USER": settings.user(ROLE),
-        "MAICRO_DBT_PASSWORD": password,
-        "DBT_PROFILES_DIR": str(project_dir()),
-        "DBT_PROJECT_DIR": str(project_dir()),
-        "DBT_SEND_ANONYMOUS_STATISTICS": "false",
-        "DO_NOT_TRACK": "1",
-    })
+    env.update(
+        {
+            "MAICRO_DBT_TARGET": target,
+            "MAICRO_DBT_HOST": host,
+            "MAICRO_DBT_PORT": str(port),
+            "MAICRO_DBT_SECURE": "true" if secure else "false",
+            "MAICRO_DBT_USER": settings.user(ROLE),
+            "MAICRO_DBT_PASSWORD": password,
+            "DBT_PROFILES_DIR": str(project_dir()),
+            "DBT_PROJECT_DIR": str(project_dir()),
+            "DBT_SEND_ANONYMOUS_STATISTICS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
     return env

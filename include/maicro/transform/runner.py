@@ -18,12 +18,24 @@ from maicro.transform.dbt_env import dbt_environment, dbt_executable, project_di
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def run_dbt(args: list[str], *, target: str = "cloud", placeholder: bool = False,
-            capture: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str],
+    *,
+    target: str = "cloud",
+    placeholder: bool = False,
+    capture: bool = True,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess:
     """`dbt ARGS` in dbt_project/; raises MaicroError with the first error line on failure."""
     cmd = [str(dbt_executable()), *args]
-    result = subprocess.run(cmd, cwd=project_dir(), env=dbt_environment(target, placeholder=placeholder),
-                            capture_output=capture, text=True, timeout=timeout)
+    result = subprocess.run(
+        cmd,
+        cwd=project_dir(),
+        env=dbt_environment(target, placeholder=placeholder),
+        capture_output=capture,
+        text=True,
+        timeout=timeout,
+    )
     if result.returncode != 0:
         raise MaicroError(f"dbt {args[0]} failed: {_first_error(result)}")
     return result
@@ -32,19 +44,31 @@ def run_dbt(args: list[str], *, target: str = "cloud", placeholder: bool = False
 def _first_error(result: subprocess.CompletedProcess) -> str:
     lines = [_ANSI.sub("", line).strip() for line in (result.stdout or "").splitlines()]
     lines += [_ANSI.sub("", line).strip() for line in (result.stderr or "").splitlines()]
-    for marker in ("Database Error", "Compilation Error", "Runtime Error", "Failure in", "Error in",
-                   "Encountered an error", "ERROR"):
+    for marker in (
+        "Database Error",
+        "Compilation Error",
+        "Runtime Error",
+        "Failure in",
+        "Error in",
+        "Encountered an error",
+        "ERROR",
+    ):
         for i, line in enumerate(lines):
             if marker in line:
-                detail = next((n for n in lines[i + 1:i + 4] if n), "")
+                detail = next((n for n in lines[i + 1 : i + 4] if n), "")
                 return f"{line} {detail}".strip()[:400]
     tail = [line for line in lines if line]
     return tail[-1][:400] if tail else f"exit status {result.returncode}"
 
 
-def build_args(*, full_refresh: bool = False, select: list[str] | None = None,
-               exclude: list[str] | None = None, variables: dict | None = None,
-               models_only: bool = False) -> list[str]:
+def build_args(
+    *,
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+    variables: dict | None = None,
+    models_only: bool = False,
+) -> list[str]:
     args = ["build"]
     if models_only:
         args += ["--resource-type", "model"]
@@ -59,13 +83,27 @@ def build_args(*, full_refresh: bool = False, select: list[str] | None = None,
     return args
 
 
-def build(*, full_refresh: bool = False, select: list[str] | None = None,
-          exclude: list[str] | None = None, target: str = "cloud",
-          variables: dict | None = None, models_only: bool = False) -> subprocess.CompletedProcess:
+def build(
+    *,
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+    target: str = "cloud",
+    variables: dict | None = None,
+    models_only: bool = False,
+) -> subprocess.CompletedProcess:
     """`dbt build`: every model, then its tests, in dependency order (`models_only`: no tests,
     for backfills where the tests run once at the end)."""
-    return run_dbt(build_args(full_refresh=full_refresh, select=select, exclude=exclude,
-                              variables=variables, models_only=models_only), target=target)
+    return run_dbt(
+        build_args(
+            full_refresh=full_refresh,
+            select=select,
+            exclude=exclude,
+            variables=variables,
+            models_only=models_only,
+        ),
+        target=target,
+    )
 
 
 def build_manifest() -> Path:
@@ -98,6 +136,14 @@ def generate_docs(*, target: str = "cloud") -> Path:
 
 def serve_docs(*, port: int, target: str = "cloud") -> int:
     """`dbt docs serve` in the foreground until interrupted."""
-    cmd = [str(dbt_executable()), "docs", "serve", "--port", str(port), "--no-browser",
-           "--host", "127.0.0.1"]
+    cmd = [
+        str(dbt_executable()),
+        "docs",
+        "serve",
+        "--port",
+        str(port),
+        "--no-browser",
+        "--host",
+        "127.0.0.1",
+    ]
     return subprocess.call(cmd, cwd=project_dir(), env=dbt_environment(target))

@@ -9,7 +9,7 @@ the snapshot time (the clock is restored afterwards).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
 
@@ -17,9 +17,15 @@ DAY_MS = 86_400_000
 INGEST_DELAY_MS = 60_000
 
 
-def _insert(client, table: str, columns: Sequence[str], rows: list[tuple],
-            batch_rows: int = 500_000, stamp_column: int | None = None,
-            stamp_name: str = "ingested_at") -> int:
+def _insert(
+    client,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple],
+    batch_rows: int = 500_000,
+    stamp_column: int | None = None,
+    stamp_name: str = "ingested_at",
+) -> int:
     """Insert rows; with `stamp_column`, ingested_at = that (ms) column + 1 minute, as if the
     records had been ingested as they happened (a year of history loaded at once would otherwise
     look 'just ingested' to the incremental models' late-arrival lookback)."""
@@ -27,15 +33,28 @@ def _insert(client, table: str, columns: Sequence[str], rows: list[tuple],
         rows = [row + (row[stamp_column] + INGEST_DELAY_MS,) for row in rows]
         columns = [*columns, stamp_name]
     for begin in range(0, len(rows), batch_rows):
-        batch = rows[begin:begin + batch_rows]
+        batch = rows[begin : begin + batch_rows]
         client.insert(table, list(zip(*batch)), column_names=list(columns), column_oriented=True)
     return len(rows)
 
 
-def load_history(sim, client, start_ms: int, end_ms: int, *,
-                 kinds: Iterable[str] = ("fills", "funding", "ledger", "orders", "candles",
-                                         "targets", "accounts"),
-                 as_if_live: bool = False) -> dict[str, int]:
+def load_history(
+    sim,
+    client,
+    start_ms: int,
+    end_ms: int,
+    *,
+    kinds: Iterable[str] = (
+        "fills",
+        "funding",
+        "ledger",
+        "orders",
+        "candles",
+        "targets",
+        "accounts",
+    ),
+    as_if_live: bool = False,
+) -> dict[str, int]:
     """Every record with start_ms <= time < end_ms (and <= the simulator's now) into `client`'s
     raw tables; returns rows per table. `as_if_live`: ingested_at = record time + 1 minute."""
     kinds = set(kinds)
@@ -46,25 +65,44 @@ def load_history(sim, client, start_ms: int, end_ms: int, *,
             continue
         counts[module.TABLE] = 0
         for address, _strategy in sim.accounts:
-            rows = [module.parse(rec, address)
-                    for rec in sim.records(kind, address, start_ms, end_ms)]
-            counts[module.TABLE] += _insert(client, module.TABLE, module.COLUMNS, rows,
-                                            stamp_column=module.TIME_COLUMN if as_if_live else None)
+            rows = [
+                module.parse(rec, address) for rec in sim.records(kind, address, start_ms, end_ms)
+            ]
+            counts[module.TABLE] += _insert(
+                client,
+                module.TABLE,
+                module.COLUMNS,
+                rows,
+                stamp_column=module.TIME_COLUMN if as_if_live else None,
+            )
     if "candles" in kinds:
         counts[candles.TABLE] = 0
         for coin in sim.market.names:  # one coin at a time: a year of 1m candles is 525k rows
-            rows = [candles.parse(rec) for rec in sim.records("candles", None, start_ms, end_ms,
-                                                              coin=coin)]
-            counts[candles.TABLE] += _insert(client, candles.TABLE, candles.COLUMNS, rows,
-                                             stamp_column=candles.TIME_COLUMN if as_if_live else None)
+            rows = [
+                candles.parse(rec)
+                for rec in sim.records("candles", None, start_ms, end_ms, coin=coin)
+            ]
+            counts[candles.TABLE] += _insert(
+                client,
+                candles.TABLE,
+                candles.COLUMNS,
+                rows,
+                stamp_column=candles.TIME_COLUMN if as_if_live else None,
+            )
     if "targets" in kinds:
         frame = sim.targets(start_ms=start_ms, end_ms=end_ms - 1)
-        rows = [(s, int(ts), c, float(w), "simulator")
-                for s, ts, c, w in frame.itertuples(index=False, name=None)]
+        rows = [
+            (s, int(ts), c, float(w), "simulator")
+            for s, ts, c, w in frame.itertuples(index=False, name=None)
+        ]
         counts["maicro_logs.target_weights"] = _insert(
-            client, "maicro_logs.target_weights",
-            ("strategy", "ts", "coin", "target_weight", "source"), rows,
-            stamp_column=1 if as_if_live else None, stamp_name="inserted_at")
+            client,
+            "maicro_logs.target_weights",
+            ("strategy", "ts", "coin", "target_weight", "source"),
+            rows,
+            stamp_column=1 if as_if_live else None,
+            stamp_name="inserted_at",
+        )
     if "accounts" in kinds:
         # as ingestion records them: only what is new (a re-load adds nothing); `as_if_live`,
         # recorded as the loaded history began
@@ -74,13 +112,15 @@ def load_history(sim, client, start_ms: int, end_ms: int, *,
                 columns = [*columns, "updated_at"]
             return _insert(client, table, columns, rows)
 
-        counts[strategies.TABLE] = len(strategies.record(client, sim.accounts, lambda: start_ms,
-                                                         insert))
+        counts[strategies.TABLE] = len(
+            strategies.record(client, sim.accounts, lambda: start_ms, insert)
+        )
     return counts
 
 
-def load_snapshots(sim, client, times_ms: Iterable[int], *, mids: bool = True,
-                   as_if_live: bool = False) -> dict[str, int]:
+def load_snapshots(
+    sim, client, times_ms: Iterable[int], *, mids: bool = True, as_if_live: bool = False
+) -> dict[str, int]:
     """Account/position snapshots (and allMids) as `maicro ingest` would take them at each time
     (`as_if_live`: ingested_at = snapshot time + 1 minute)."""
     from maicro.hyperliquid.simulator.info import InfoApi
@@ -94,27 +134,40 @@ def load_snapshots(sim, client, times_ms: Iterable[int], *, mids: bool = True,
             for address, _strategy in sim.accounts:
                 state, _ = api.handle({"type": "clearinghouseState", "user": address})
                 at = int(state["time"])
-                positions = [snapshots.parse_position(item, address, at)
-                             for item in state.get("assetPositions") or []]
-                account_rows.append(snapshots.with_positions(
-                    snapshots.parse_account(state, address), positions))
+                positions = [
+                    snapshots.parse_position(item, address, at)
+                    for item in state.get("assetPositions") or []
+                ]
+                account_rows.append(
+                    snapshots.with_positions(snapshots.parse_account(state, address), positions)
+                )
                 position_rows += positions
             if mids:
                 answer, _ = api.handle({"type": "allMids"})
-                mid_rows += [snapshots.parse_mid(rec, int(t))
-                             for rec in snapshots.mid_records(answer)]
+                mid_rows += [
+                    snapshots.parse_mid(rec, int(t)) for rec in snapshots.mid_records(answer)
+                ]
     finally:
         sim.set_now(saved)
     stamp = (lambda column: column) if as_if_live else (lambda column: None)
     return {
-        snapshots.ACCOUNT_TABLE: _insert(client, snapshots.ACCOUNT_TABLE,
-                                         snapshots.ACCOUNT_COLUMNS, account_rows,
-                                         stamp_column=stamp(1)),
-        snapshots.POSITION_TABLE: _insert(client, snapshots.POSITION_TABLE,
-                                          snapshots.POSITION_COLUMNS, position_rows,
-                                          stamp_column=stamp(1)),
-        snapshots.MIDS_TABLE: _insert(client, snapshots.MIDS_TABLE, snapshots.MIDS_COLUMNS,
-                                      mid_rows, stamp_column=stamp(0)),
+        snapshots.ACCOUNT_TABLE: _insert(
+            client,
+            snapshots.ACCOUNT_TABLE,
+            snapshots.ACCOUNT_COLUMNS,
+            account_rows,
+            stamp_column=stamp(1),
+        ),
+        snapshots.POSITION_TABLE: _insert(
+            client,
+            snapshots.POSITION_TABLE,
+            snapshots.POSITION_COLUMNS,
+            position_rows,
+            stamp_column=stamp(1),
+        ),
+        snapshots.MIDS_TABLE: _insert(
+            client, snapshots.MIDS_TABLE, snapshots.MIDS_COLUMNS, mid_rows, stamp_column=stamp(0)
+        ),
     }
 
 

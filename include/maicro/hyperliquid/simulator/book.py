@@ -33,7 +33,9 @@ def fill_dir(start: int | float, signed_qty: int | float) -> str:
     return "Close Long" if start > 0 else "Close Short"
 
 
-def apply_fill(position: int | float, entry: float, signed_qty: int | float, px: float) -> FillEffect:
+def apply_fill(
+    position: int | float, entry: float, signed_qty: int | float, px: float
+) -> FillEffect:
     """The position after a fill of `signed_qty` (buy > 0, sell < 0) at `px`."""
     if signed_qty == 0:
         raise ValueError("a fill has a non-zero size")

@@ -45,7 +45,7 @@ class SimConfig:
     rate_limit_per_min: int = 1200
     faults: dict = field(default_factory=dict)  # initial fault switches, see faults.py
 
-    def resolved(self) -> "SimConfig":
+    def resolved(self) -> SimConfig:
         """A copy with start/now filled in and values checked."""
         now = self.now_ms
         if now is None:

@@ -11,7 +11,7 @@ published with `repr` precision so that anyone can recompute uPnL from the publi
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -105,12 +105,12 @@ def day_start(t_ms: int) -> int:
 
 def ms_to_iso(t_ms: int) -> str:
     """ISO-8601 UTC with milliseconds and a Z, e.g. 2025-01-01T04:00:00.000Z."""
-    dt = datetime.fromtimestamp(t_ms / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(t_ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t_ms % 1000:03d}Z"
 
 
 def ms_to_date(t_ms: int) -> date:
-    return datetime.fromtimestamp(t_ms // 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(t_ms // 1000, tz=UTC).date()
 
 
 def parse_time(value: str | int | float | None) -> int | None:
@@ -128,5 +128,5 @@ def parse_time(value: str | int | float | None) -> int | None:
         text = text[:-1] + "+00:00"
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return int(round(dt.timestamp() * 1000))

@@ -23,7 +23,14 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
-TRIGGERS = ("http_5xx", "timeout", "truncated_json", "malformed_json", "extra_fields", "exotic_coins")
+TRIGGERS = (
+    "http_5xx",
+    "timeout",
+    "truncated_json",
+    "malformed_json",
+    "extra_fields",
+    "exotic_coins",
+)
 VALUES = {"latency_ms": 0, "http_5xx_status": 500, "timeout_ms": 30_000}
 EXTRA_FIELD = "simUnknownField"
 
@@ -35,7 +42,7 @@ class Trigger:
     count: int = 0
 
     @classmethod
-    def parse(cls, spec) -> "Trigger":
+    def parse(cls, spec) -> Trigger:
         if spec is None or spec is False or spec == 0 or spec in ("off", "none", "false", ""):
             return cls()
         if spec is True or spec == 1 or spec in ("always", "on", "true"):
@@ -45,7 +52,7 @@ class Trigger:
                 return cls("rate", float(spec))
             raise ValueError(f"a numeric trigger is a rate in [0, 1], got {spec}")
         if isinstance(spec, dict) and len(spec) == 1:
-            (mode, value), = spec.items()
+            ((mode, value),) = spec.items()
         elif isinstance(spec, str) and ":" in spec:
             mode, value = spec.split(":", 1)
         else:
@@ -148,6 +155,7 @@ class Faults:
 
 def add_extra_fields(obj):
     """Add an unknown field to every record (and its nested delta/position/order/req object)."""
+
     def tag(d: dict) -> None:
         d[EXTRA_FIELD] = "sim"
         for key in ("delta", "position", "order", "marginSummary", "liquidation"):

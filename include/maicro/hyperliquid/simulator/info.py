@@ -16,8 +16,17 @@ import re
 from .decimals import DAY_MS, HOUR_MS, fmt_scaled
 from .market import INTERVALS
 from .model import Simulator
-from .render import (EXOTIC_PERP, EXOTIC_SPOT, clearinghouse_state, empty_clearinghouse_state,
-                     meta, asset_ctx, order_entry, order_fields, spot_meta)
+from .render import (
+    EXOTIC_PERP,
+    EXOTIC_SPOT,
+    asset_ctx,
+    clearinghouse_state,
+    empty_clearinghouse_state,
+    meta,
+    order_entry,
+    order_fields,
+    spot_meta,
+)
 from .trader import ZERO_HASH
 
 FILL_PAGE = 2000
@@ -34,8 +43,10 @@ class BadRequest(ValueError):
 def _user(body: dict) -> str:
     user = body.get("user")
     if not isinstance(user, str) or not _ADDRESS.match(user):
-        raise BadRequest("Failed to deserialize the JSON body into the target type: user must be "
-                         "a 0x-prefixed 40-hex-digit address")
+        raise BadRequest(
+            "Failed to deserialize the JSON body into the target type: user must be "
+            "a 0x-prefixed 40-hex-digit address"
+        )
     return user.lower()
 
 
@@ -43,12 +54,15 @@ def _time(body: dict, key: str, required: bool) -> int | None:
     value = body.get(key)
     if value is None:
         if required:
-            raise BadRequest(f"Failed to deserialize the JSON body into the target type: missing "
-                             f"field `{key}`")
+            raise BadRequest(
+                f"Failed to deserialize the JSON body into the target type: missing field `{key}`"
+            )
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"Failed to deserialize the JSON body into the target type: `{key}` must "
-                         "be an integer (ms)")
+        raise BadRequest(
+            f"Failed to deserialize the JSON body into the target type: `{key}` must "
+            "be an integer (ms)"
+        )
     return value
 
 
@@ -60,13 +74,16 @@ class InfoApi:
     def handle(self, body, exotic: bool = False):
         """(JSON-able answer, number of items for the weight) or BadRequest."""
         if not isinstance(body, dict):
-            raise BadRequest("Failed to deserialize the JSON body into the target type: expected "
-                             "an object")
+            raise BadRequest(
+                "Failed to deserialize the JSON body into the target type: expected an object"
+            )
         kind = body.get("type")
         handler = getattr(self, f"_t_{kind}", None) if isinstance(kind, str) else None
         if handler is None:
-            raise BadRequest(f"Failed to deserialize the JSON body into the target type: unknown "
-                             f"variant `{kind}`")
+            raise BadRequest(
+                f"Failed to deserialize the JSON body into the target type: unknown "
+                f"variant `{kind}`"
+            )
         now = self.sim.now_ms()
         with self.sim._lock:
             answer = handler(body, now)
@@ -97,8 +114,9 @@ class InfoApi:
         if i is None or now < self.sim.origin:
             return empty_clearinghouse_state(now)
         s = self.sim.state(i, now)
-        return clearinghouse_state(self.sim.market, s, now, self.sim._models[i].leverage,
-                                   self.sim.upnl(s, now))
+        return clearinghouse_state(
+            self.sim.market, s, now, self.sim._models[i].leverage, self.sim.upnl(s, now)
+        )
 
     def _t_spotClearinghouseState(self, body, now):
         _user(body)
@@ -144,8 +162,10 @@ class InfoApi:
         user = _user(body)
         oid = body.get("oid")
         if isinstance(oid, bool) or not isinstance(oid, (int, str)):
-            raise BadRequest("Failed to deserialize the JSON body into the target type: `oid` must "
-                             "be an integer or a cloid string")
+            raise BadRequest(
+                "Failed to deserialize the JSON body into the target type: `oid` must "
+                "be an integer or a cloid string"
+            )
         i = self.sim.account_index(user)
         if i is None or not isinstance(oid, int) or now < self.sim.origin:
             return {"status": "unknownOid"}
@@ -224,12 +244,15 @@ class InfoApi:
     def _t_candleSnapshot(self, body, now):
         req = body.get("req")
         if not isinstance(req, dict):
-            raise BadRequest("Failed to deserialize the JSON body into the target type: missing "
-                             "field `req`")
+            raise BadRequest(
+                "Failed to deserialize the JSON body into the target type: missing field `req`"
+            )
         coin, interval = req.get("coin"), req.get("interval")
         if not isinstance(coin, str) or interval not in INTERVALS:
-            raise BadRequest("Failed to deserialize the JSON body into the target type: req needs "
-                             f"`coin` and an `interval` among {', '.join(INTERVALS)}")
+            raise BadRequest(
+                "Failed to deserialize the JSON body into the target type: req needs "
+                f"`coin` and an `interval` among {', '.join(INTERVALS)}"
+            )
         start = _time(req, "startTime", True)
         end = _time(req, "endTime", False)
         end = now if end is None else end
@@ -242,8 +265,9 @@ class InfoApi:
         """Hourly funding rates of one coin: [{coin, fundingRate, premium, time}], 500 per page."""
         coin = body.get("coin")
         if not isinstance(coin, str):
-            raise BadRequest("Failed to deserialize the JSON body into the target type: missing "
-                             "field `coin`")
+            raise BadRequest(
+                "Failed to deserialize the JSON body into the target type: missing field `coin`"
+            )
         start = _time(body, "startTime", True)
         end = _time(body, "endTime", False)
         end = now if end is None else min(end, now)
@@ -254,8 +278,14 @@ class InfoApi:
         h = -(-first // HOUR_MS) * HOUR_MS
         out = []
         while h <= end and len(out) < PAGE:
-            out.append({"coin": coin, "fundingRate": fmt_scaled(self.sim.market.rate_e8(c, h), 8),
-                        "premium": "0.0", "time": h})
+            out.append(
+                {
+                    "coin": coin,
+                    "fundingRate": fmt_scaled(self.sim.market.rate_e8(c, h), 8),
+                    "premium": "0.0",
+                    "time": h,
+                }
+            )
             h += HOUR_MS
         return out
 
@@ -263,8 +293,12 @@ class InfoApi:
         """Account value and PnL history (day, week, month, allTime), hourly points."""
         i = self.sim.account_index(_user(body))
         out = []
-        for name, span in (("day", DAY_MS), ("week", 7 * DAY_MS), ("month", 30 * DAY_MS),
-                           ("allTime", None)):
+        for name, span in (
+            ("day", DAY_MS),
+            ("week", 7 * DAY_MS),
+            ("month", 30 * DAY_MS),
+            ("allTime", None),
+        ):
             pts_av, pts_pnl = [], []
             if i is not None and now >= self.sim.origin:
                 lo = self.sim.origin if span is None else max(self.sim.origin, now - span)
@@ -280,8 +314,7 @@ class InfoApi:
                     pts_av.append([t, fmt_scaled(av, 6)])
                     base = av if base is None else base
                     pts_pnl.append([t, fmt_scaled(av - base, 6)])
-            out.append([name, {"accountValueHistory": pts_av, "pnlHistory": pts_pnl,
-                               "vlm": "0.0"}])
+            out.append([name, {"accountValueHistory": pts_av, "pnlHistory": pts_pnl, "vlm": "0.0"}])
         return out
 
 
@@ -291,25 +324,61 @@ def add_exotic(kind: str, answer, now: int):
         t = answer[0]["time"]
         extra = []
         for k, coin in enumerate((EXOTIC_PERP, EXOTIC_SPOT)):
-            extra.append({"closedPnl": "0.0", "coin": coin, "crossed": False,
-                          "dir": "Buy" if coin.startswith("@") else "Open Long",
-                          "hash": ZERO_HASH[:-4] + f"{k + 1:04x}", "oid": 1 + k,
-                          "px": "25.5", "side": "B", "startPosition": "0.0", "sz": "1.0",
-                          "time": t, "fee": "0.0", "feeToken": "USDC",
-                          "tid": 900_000_000_000_000 + t % 1_000_000_000 * 2 + k})
+            extra.append(
+                {
+                    "closedPnl": "0.0",
+                    "coin": coin,
+                    "crossed": False,
+                    "dir": "Buy" if coin.startswith("@") else "Open Long",
+                    "hash": ZERO_HASH[:-4] + f"{k + 1:04x}",
+                    "oid": 1 + k,
+                    "px": "25.5",
+                    "side": "B",
+                    "startPosition": "0.0",
+                    "sz": "1.0",
+                    "time": t,
+                    "fee": "0.0",
+                    "feeToken": "USDC",
+                    "tid": 900_000_000_000_000 + t % 1_000_000_000 * 2 + k,
+                }
+            )
         return extra[:1] + answer[:1] + extra[1:] + answer[1:]
     if kind == "userFunding" and answer:
         t = answer[0]["time"]
-        return [{"time": t, "hash": ZERO_HASH, "delta": {
-            "type": "funding", "coin": EXOTIC_PERP, "usdc": "0.0", "szi": "0.0",
-            "fundingRate": "0.0000125", "nSamples": None}}] + answer
+        return [
+            {
+                "time": t,
+                "hash": ZERO_HASH,
+                "delta": {
+                    "type": "funding",
+                    "coin": EXOTIC_PERP,
+                    "usdc": "0.0",
+                    "szi": "0.0",
+                    "fundingRate": "0.0000125",
+                    "nSamples": None,
+                },
+            }
+        ] + answer
     if kind == "clearinghouseState" and isinstance(answer, dict):
         answer = dict(answer)
-        answer["assetPositions"] = answer["assetPositions"] + [{"type": "oneWay", "position": {
-            "coin": EXOTIC_PERP, "szi": "2.0", "leverage": {"type": "cross", "value": 1},
-            "entryPx": "25.5", "positionValue": "0.0", "unrealizedPnl": "0.0",
-            "returnOnEquity": "0.0", "liquidationPx": None, "marginUsed": "0.0", "maxLeverage": 10,
-            "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"}}}]
+        answer["assetPositions"] = answer["assetPositions"] + [
+            {
+                "type": "oneWay",
+                "position": {
+                    "coin": EXOTIC_PERP,
+                    "szi": "2.0",
+                    "leverage": {"type": "cross", "value": 1},
+                    "entryPx": "25.5",
+                    "positionValue": "0.0",
+                    "unrealizedPnl": "0.0",
+                    "returnOnEquity": "0.0",
+                    "liquidationPx": None,
+                    "marginUsed": "0.0",
+                    "maxLeverage": 10,
+                    "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"},
+                },
+            }
+        ]
         return answer
     if kind == "allMids" and isinstance(answer, dict):
         return {**answer, EXOTIC_PERP: "25.5", EXOTIC_SPOT: "25.5"}

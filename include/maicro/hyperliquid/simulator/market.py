@@ -26,13 +26,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decimals import (DAY_MS, HOUR_MS, MICRO, MINUTE_MS, fmt_scaled, px_to_px6, round_px,
-                       round_px_array)
+from .decimals import (
+    DAY_MS,
+    HOUR_MS,
+    MICRO,
+    MINUTE_MS,
+    fmt_scaled,
+    px_to_px6,
+    round_px,
+    round_px_array,
+)
 
 INTERVALS = {
-    "1m": MINUTE_MS, "3m": 3 * MINUTE_MS, "5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS,
-    "30m": 30 * MINUTE_MS, "1h": HOUR_MS, "2h": 2 * HOUR_MS, "4h": 4 * HOUR_MS,
-    "8h": 8 * HOUR_MS, "12h": 12 * HOUR_MS, "1d": DAY_MS,
+    "1m": MINUTE_MS,
+    "3m": 3 * MINUTE_MS,
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "30m": 30 * MINUTE_MS,
+    "1h": HOUR_MS,
+    "2h": 2 * HOUR_MS,
+    "4h": 4 * HOUR_MS,
+    "8h": 8 * HOUR_MS,
+    "12h": 12 * HOUR_MS,
+    "1d": DAY_MS,
 }
 MAX_CANDLES = 5000  # Hyperliquid serves only the most recent 5000 candles of an interval
 
@@ -89,7 +105,7 @@ class _Grow:
             buf = np.empty(cap, dtype=self._buf.dtype)
             buf[: self.n] = self._buf[: self.n]
             self._buf = buf
-        self._buf[self.n:need] = chunk
+        self._buf[self.n : need] = chunk
         self.n = need
 
     @property
@@ -215,8 +231,8 @@ class Market:
             parts = [self._day_volume(ci, d) for d in range(d0, d1 + 1)]
             vols, trades = [p[0] for p in parts], [p[1] for p in parts]
         off = d0 * self.ticks_per_day
-        v = np.concatenate(vols)[i0 - off:i1 - off]
-        n = np.concatenate(trades)[i0 - off:i1 - off]
+        v = np.concatenate(vols)[i0 - off : i1 - off]
+        n = np.concatenate(trades)[i0 - off : i1 - off]
         return v, n
 
     def _day_volume_uncached(self, ci: int, d: int):
@@ -231,8 +247,9 @@ class Market:
         return vol, trades
 
     # ---- candles --------------------------------------------------------------------------------
-    def candles(self, ci: int, interval: str, start_ms: int, end_ms: int, now_ms: int,
-                horizon: bool = True) -> list[dict]:
+    def candles(
+        self, ci: int, interval: str, start_ms: int, end_ms: int, now_ms: int, horizon: bool = True
+    ) -> list[dict]:
         """Candles with open time in [start, end], open time <= now, at most 5000 of them from
         start on; with `horizon`, only among the most recent 5000 of the interval (as the API)."""
         iv = INTERVALS[interval]
@@ -266,13 +283,20 @@ class Market:
         out = []
         for j, k in enumerate(ks.tolist()):
             t = k * iv
-            out.append({
-                "t": t, "T": t + iv - 1, "s": name, "i": interval,
-                "o": fmt_scaled(int(opens[j]), 6), "c": fmt_scaled(int(closes[j]), 6),
-                "h": fmt_scaled(int(highs[j]), 6), "l": fmt_scaled(int(lows[j]), 6),
-                "v": fmt_scaled(int(round(float(vsum[j]) * scale)), spec.sz_decimals),
-                "n": int(nsum[j]),
-            })
+            out.append(
+                {
+                    "t": t,
+                    "T": t + iv - 1,
+                    "s": name,
+                    "i": interval,
+                    "o": fmt_scaled(int(opens[j]), 6),
+                    "c": fmt_scaled(int(closes[j]), 6),
+                    "h": fmt_scaled(int(highs[j]), 6),
+                    "l": fmt_scaled(int(lows[j]), 6),
+                    "v": fmt_scaled(int(round(float(vsum[j]) * scale)), spec.sz_decimals),
+                    "n": int(nsum[j]),
+                }
+            )
         return out
 
     # ---- asset contexts ----------------------------------------------------------------------
@@ -280,7 +304,7 @@ class Market:
         """(prevDayPx6, day base volume, day notional volume) over the 24 h before now."""
         i_now = self.tick_index(now_ms)
         i0 = max(0, self.tick_index(now_ms - DAY_MS))
-        ticks = self._ticks[ci].view[i0:i_now + 1]
+        ticks = self._ticks[ci].view[i0 : i_now + 1]
         vol, _ = self._volume_range(ci, i0, i_now + 1)
         base = float(vol.sum())
         ntl = float((vol * ticks / MICRO).sum())

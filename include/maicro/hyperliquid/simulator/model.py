@@ -33,12 +33,11 @@ from decimal import Decimal
 import pandas as pd
 
 from .clock import SimClock
-from .config import SimConfig, account_address, strategy_name, STRATEGY_KINDS
+from .config import STRATEGY_KINDS, SimConfig, account_address, strategy_name
 from .decimals import DAY_MS, MICRO, ms_to_date, upnl_micro
 from .market import Market
 from .strategies import Strategy
 from .trader import AccountModel, DayData, Snapshot, state_at
-
 
 
 def micro_dec(value: int) -> Decimal:
@@ -65,8 +64,10 @@ class AccountState:
     positions: list[Position]
 
     def positions_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.positions],
-                            columns=["coin", "szi", "entry_px", "mark_px", "upnl"])
+        return pd.DataFrame(
+            [p.__dict__ for p in self.positions],
+            columns=["coin", "szi", "entry_px", "mark_px", "upnl"],
+        )
 
 
 @dataclass
@@ -90,19 +91,35 @@ class Simulator:
         self.strategy_names = [strategy_name(i) for i in range(n)]
         self.accounts = list(zip(self.addresses, self.strategy_names))
         self._index = {a: i for i, a in enumerate(self.addresses)}
-        self._strategies = [Strategy(name, STRATEGY_KINDS[i % len(STRATEGY_KINDS)], i, cfg.seed)
-                            for i, name in enumerate(self.strategy_names)]
+        self._strategies = [
+            Strategy(name, STRATEGY_KINDS[i % len(STRATEGY_KINDS)], i, cfg.seed)
+            for i, name in enumerate(self.strategy_names)
+        ]
         self._weights: list[list[dict]] = [[] for _ in range(n)]
         self._models = []
         for i, address in enumerate(self.addresses):
             if cfg.initial_deposit is not None:
                 initial = int(round(cfg.initial_deposit * MICRO))
             else:
-                initial = random.Random(f"{cfg.seed}:initial:{i}").randrange(250, 1500) * 1000 * MICRO
-            self._models.append(AccountModel(
-                i, address, self.addresses, self.market, cfg.seed, self.origin, cfg.fills_per_day,
-                cfg.rebalance_ms, initial, cfg.ledger_activity, cfg.liquidations,
-                targets=lambda period, i=i: self._targets_for(i, period)))
+                initial = (
+                    random.Random(f"{cfg.seed}:initial:{i}").randrange(250, 1500) * 1000 * MICRO
+                )
+            self._models.append(
+                AccountModel(
+                    i,
+                    address,
+                    self.addresses,
+                    self.market,
+                    cfg.seed,
+                    self.origin,
+                    cfg.fills_per_day,
+                    cfg.rebalance_ms,
+                    initial,
+                    cfg.ledger_activity,
+                    cfg.liquidations,
+                    targets=lambda period, i=i: self._targets_for(i, period),
+                )
+            )
         self._snapshots: list[list[Snapshot]] = [[m.start] for m in self._models]
         self._summaries: list[list[_DaySummary]] = [[] for _ in range(n)]
         self._cache: OrderedDict = OrderedDict()
@@ -128,12 +145,14 @@ class Simulator:
             strat = self._strategies[i]
             while len(weights) <= period:
                 p = len(weights)
-                weights.append(dict(strat.decide(p, self.origin + p * self.config.rebalance_ms,
-                                                 self.market)))
+                weights.append(
+                    dict(strat.decide(p, self.origin + p * self.config.rebalance_ms, self.market))
+                )
             return weights[period]
 
-    def targets(self, strategy: str | None = None, start_ms: int | None = None,
-                end_ms: int | None = None) -> pd.DataFrame:
+    def targets(
+        self, strategy: str | None = None, start_ms: int | None = None, end_ms: int | None = None
+    ) -> pd.DataFrame:
         """Published target weights (strategy, ts ms, coin, target_weight) for decisions with
         start_ms <= ts < end_ms (half-open, like every window here) and ts <= now.
 
@@ -163,8 +182,11 @@ class Simulator:
         while len(summaries) <= d:
             k = len(summaries)
             data = self._generate(i, k)
-            summaries.append(_DaySummary(data.coins, data.deposits, data.withdrawals,
-                                         len(data.fills), len(data.orders)))
+            summaries.append(
+                _DaySummary(
+                    data.coins, data.deposits, data.withdrawals, len(data.fills), len(data.orders)
+                )
+            )
             self._snapshots[i].append(data.end.copy())
             self._remember(i, k, data)
 
@@ -220,8 +242,9 @@ class Simulator:
         out = {}
         for c, lots in enumerate(s.lots):
             if lots:
-                out[c] = upnl_micro(lots, self.market.px6(c, t), s.entry[c],
-                                    self.market.specs[c].sz_decimals)
+                out[c] = upnl_micro(
+                    lots, self.market.px6(c, t), s.entry[c], self.market.specs[c].sz_decimals
+                )
         return out
 
     def account_value_micro(self, i: int, t: int) -> int:
@@ -238,10 +261,22 @@ class Simulator:
             positions = []
             for c, u in upnl.items():
                 spec = self.market.specs[c]
-                positions.append(Position(spec.name, Decimal(s.lots[c]).scaleb(-spec.sz_decimals),
-                                          s.entry[c], micro_dec(self.market.px6(c, t)), micro_dec(u)))
-            return AccountState(self.addresses[i], t, micro_dec(s.cash + sum(upnl.values())),
-                                micro_dec(s.cash), positions)
+                positions.append(
+                    Position(
+                        spec.name,
+                        Decimal(s.lots[c]).scaleb(-spec.sz_decimals),
+                        s.entry[c],
+                        micro_dec(self.market.px6(c, t)),
+                        micro_dec(u),
+                    )
+                )
+            return AccountState(
+                self.addresses[i],
+                t,
+                micro_dec(s.cash + sum(upnl.values())),
+                micro_dec(s.cash),
+                positions,
+            )
 
     def _require(self, account: str) -> int:
         i = self.account_index(account)
@@ -266,6 +301,7 @@ class Simulator:
             summ = self.summary(i, d)
             return summ.coins, summ.deposits, summ.withdrawals, self._snapshots[i][d + 1], d_end
         from .trader import CoinDay  # partial day: re-add what has happened up to now
+
         data = self.day(i, d)
         coins: dict[int, CoinDay] = {}
         idx = self.market.index
@@ -282,7 +318,9 @@ class Simulator:
         for f in data.funding:
             if f["time"] > now:
                 break
-            coins.setdefault(idx[f["delta"]["coin"]], CoinDay()).funding += _micro(f["delta"]["usdc"])
+            coins.setdefault(idx[f["delta"]["coin"]], CoinDay()).funding += _micro(
+                f["delta"]["usdc"]
+            )
         dep = wd = 0
         for rec in data.ledger:
             if rec["time"] > now:
@@ -292,10 +330,21 @@ class Simulator:
             wd += max(-flow, 0)
         return coins, dep, wd, state_at(data, now), now
 
-    def ground_truth_daily(self, start_ms: int | None = None, end_ms: int | None = None) -> pd.DataFrame:
+    def ground_truth_daily(
+        self, start_ms: int | None = None, end_ms: int | None = None
+    ) -> pd.DataFrame:
         """One row per (account, day, coin) with activity or an end-of-day position."""
-        cols = ["account", "day", "coin", "realized_pnl_gross", "fees", "funding",
-                "unrealized_pnl_eod", "volume_usd", "n_fills"]
+        cols = [
+            "account",
+            "day",
+            "coin",
+            "realized_pnl_gross",
+            "fees",
+            "funding",
+            "unrealized_pnl_eod",
+            "volume_usd",
+            "n_fills",
+        ]
         rows = []
         with self._lock:
             days, now = self._days_in(start_ms, end_ms)
@@ -307,20 +356,34 @@ class Simulator:
                     for c in sorted(set(coins) | set(upnl)):
                         spec = self.market.specs[c]
                         cd = coins.get(c)
-                        rows.append((address, day, spec.name,
-                                     micro_dec(cd.realized if cd else 0),
-                                     micro_dec(cd.fees if cd else 0),
-                                     micro_dec(cd.funding if cd else 0),
-                                     micro_dec(upnl.get(c, 0)),
-                                     Decimal(cd.volume if cd else 0).scaleb(-(6 + spec.sz_decimals)),
-                                     cd.n_fills if cd else 0))
+                        rows.append(
+                            (
+                                address,
+                                day,
+                                spec.name,
+                                micro_dec(cd.realized if cd else 0),
+                                micro_dec(cd.fees if cd else 0),
+                                micro_dec(cd.funding if cd else 0),
+                                micro_dec(upnl.get(c, 0)),
+                                Decimal(cd.volume if cd else 0).scaleb(-(6 + spec.sz_decimals)),
+                                cd.n_fills if cd else 0,
+                            )
+                        )
         return pd.DataFrame(rows, columns=cols)
 
-    def ground_truth_account_daily(self, start_ms: int | None = None,
-                                   end_ms: int | None = None) -> pd.DataFrame:
+    def ground_truth_account_daily(
+        self, start_ms: int | None = None, end_ms: int | None = None
+    ) -> pd.DataFrame:
         """One row per (account, day): account_value_open/close, deposits, withdrawals, net_flows."""
-        cols = ["account", "day", "account_value_open", "account_value_close", "deposits",
-                "withdrawals", "net_flows"]
+        cols = [
+            "account",
+            "day",
+            "account_value_open",
+            "account_value_close",
+            "deposits",
+            "withdrawals",
+            "net_flows",
+        ]
         rows = []
         with self._lock:
             days, now = self._days_in(start_ms, end_ms)
@@ -334,14 +397,29 @@ class Simulator:
                         opening = self.snapshot(i, d)
                         av_open = opening.cash + sum(self.upnl(opening, d0 - 1).values())
                     av_close = close.cash + sum(self.upnl(close, t_close).values())
-                    rows.append((address, ms_to_date(d0), micro_dec(av_open), micro_dec(av_close),
-                                 micro_dec(dep), micro_dec(wd), micro_dec(dep - wd)))
+                    rows.append(
+                        (
+                            address,
+                            ms_to_date(d0),
+                            micro_dec(av_open),
+                            micro_dec(av_close),
+                            micro_dec(dep),
+                            micro_dec(wd),
+                            micro_dec(dep - wd),
+                        )
+                    )
         return pd.DataFrame(rows, columns=cols)
 
     # ---- bulk records (benchmarks: no HTTP, no page limits, no horizons) --------------------------
-    def records(self, kind: str, account: str | None = None, start_ms: int | None = None,
-                end_ms: int | None = None, coin: str | None = None,
-                interval: str = "1m") -> list[dict]:
+    def records(
+        self,
+        kind: str,
+        account: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        coin: str | None = None,
+        interval: str = "1m",
+    ) -> list[dict]:
         """API-shaped records with start_ms <= time < end_ms and time <= now, ascending.
 
         kind: fills | funding | ledger | orders (historicalOrders entries, status as of now) |
@@ -356,8 +434,9 @@ class Simulator:
                 out = []
                 t = start
                 while t < end:  # the market serves at most 5000 candles per call
-                    page = self.market.candles(self.market.index[coin], interval, t, end - 1, now,
-                                               horizon=False)
+                    page = self.market.candles(
+                        self.market.index[coin], interval, t, end - 1, now, horizon=False
+                    )
                     if not page:
                         break
                     out += page
@@ -365,6 +444,7 @@ class Simulator:
                 return out
         i = self._require(account)
         from .render import order_entry
+
         out = []
         with self._lock:
             if end <= max(start, self.origin):
@@ -405,4 +485,3 @@ def ledger_flow_micro(record: dict, address: str) -> int:
     if kind == "accountClassTransfer":
         return usdc if delta["toPerp"] else -usdc
     return 0
-

@@ -16,11 +16,20 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-LIGHT = frozenset({"allMids", "clearinghouseState", "orderStatus", "spotClearinghouseState", "l2Book"})
-PER_20 = frozenset({"userFills", "userFillsByTime", "userFunding", "userNonFundingLedgerUpdates",
-                    "historicalOrders"})
+LIGHT = frozenset(
+    {"allMids", "clearinghouseState", "orderStatus", "spotClearinghouseState", "l2Book"}
+)
+PER_20 = frozenset(
+    {
+        "userFills",
+        "userFillsByTime",
+        "userFunding",
+        "userNonFundingLedgerUpdates",
+        "historicalOrders",
+    }
+)
 
 
 def base_weight(request_type: str | None) -> int:
@@ -36,8 +45,12 @@ def extra_weight(request_type: str | None, n_items: int) -> int:
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int = 1200, enabled: bool = True,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        per_minute: int = 1200,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.per_minute = per_minute
         self.enabled = enabled
         self._clock = clock

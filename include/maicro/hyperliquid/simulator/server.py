@@ -53,7 +53,7 @@ class _Server(ThreadingHTTPServer):
 class SimHandle:
     """A running simulator server. `.url` is the base URL for `Info(base_url=...)`."""
 
-    def __init__(self, sim: Simulator, server: _Server, thread: threading.Thread, app: "_App"):
+    def __init__(self, sim: Simulator, server: _Server, thread: threading.Thread, app: _App):
         self.sim = sim
         self._server = server
         self._thread = thread
@@ -86,7 +86,7 @@ class SimHandle:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "SimHandle":
+    def __enter__(self) -> SimHandle:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -153,13 +153,23 @@ def _handler_class(app: _App):
             q = {k: v[-1] for k, v in parse_qs(url.query).items()}
             try:
                 if url.path == "/health":
-                    return self._json(200, {"status": "ok", "now_ms": app.sim.now_ms(),
-                                            "accounts": accounts_json(app.sim)})
+                    return self._json(
+                        200,
+                        {
+                            "status": "ok",
+                            "now_ms": app.sim.now_ms(),
+                            "accounts": accounts_json(app.sim),
+                        },
+                    )
                 if url.path == "/strategy/targets.csv":
                     return self._targets_csv(q)
                 if url.path == "/sim/ground_truth":
-                    return self._json(200, ground_truth_json(app.sim, parse_time(q.get("start")),
-                                                             parse_time(q.get("end"))))
+                    return self._json(
+                        200,
+                        ground_truth_json(
+                            app.sim, parse_time(q.get("start")), parse_time(q.get("end"))
+                        ),
+                    )
                 if url.path == "/sim/faults":
                     return self._json(200, app.faults.describe())
                 if url.path == "/sim/clock":
@@ -181,15 +191,22 @@ def _handler_class(app: _App):
             return clock_json(app.sim)
 
         def _targets_csv(self, q: dict) -> None:
-            frame = app.sim.targets(q.get("strategy") or None, parse_time(q.get("start")),
-                                    parse_time(q.get("end")))
+            frame = app.sim.targets(
+                q.get("strategy") or None, parse_time(q.get("start")), parse_time(q.get("end"))
+            )
             as_ms = q.get("ts", "iso") == "ms"
             out = io.StringIO()
             w = csv.writer(out, lineterminator="\n")
             w.writerow(["strategy", "ts", "coin", "target_weight"])
             for row in frame.itertuples(index=False):
-                w.writerow([row.strategy, row.ts if as_ms else ms_to_iso(int(row.ts)), row.coin,
-                            repr(float(row.target_weight))])
+                w.writerow(
+                    [
+                        row.strategy,
+                        row.ts if as_ms else ms_to_iso(int(row.ts)),
+                        row.coin,
+                        repr(float(row.target_weight)),
+                    ]
+                )
             self._send(200, out.getvalue().encode(), "text/csv; charset=utf-8")
 
         def _info(self, raw: bytes) -> None:
@@ -199,23 +216,30 @@ def _handler_class(app: _App):
                 return self._text(422, "Failed to deserialize the JSON body into the target type")
             kind = body.get("type") if isinstance(body, dict) else None
             if not isinstance(kind, str) or not hasattr(app.info, f"_t_{kind}"):
-                return self._text(422, "Failed to deserialize the JSON body into the target type: "
-                                       f"unknown request type {kind!r}")
+                return self._text(
+                    422,
+                    "Failed to deserialize the JSON body into the target type: "
+                    f"unknown request type {kind!r}",
+                )
             ip = self.client_address[0]
             if not app.limiter.try_acquire(ip, base_weight(kind)):
                 need = base_weight(kind) - app.limiter.remaining(ip)
                 wait = max(1, int(need * 60 / app.limiter.per_minute) + 1)
-                return self._text(429, f"Too many requests: weight budget of "
-                                       f"{app.limiter.per_minute} per minute exceeded for {ip}",
-                                  {"Retry-After": wait})
+                return self._text(
+                    429,
+                    f"Too many requests: weight budget of "
+                    f"{app.limiter.per_minute} per minute exceeded for {ip}",
+                    {"Retry-After": wait},
+                )
             decision = app.faults.decide()
             if decision.latency_ms:
                 app.stopping.wait(decision.latency_ms / 1000)
             if decision.hold_ms:
                 app.stopping.wait(decision.hold_ms / 1000)
             if decision.error_status:
-                return self._text(decision.error_status,
-                                  f"simulated server error {decision.error_status}")
+                return self._text(
+                    decision.error_status, f"simulated server error {decision.error_status}"
+                )
             try:
                 answer, n_items = app.info.handle(body, exotic=decision.exotic)
             except BadRequest as exc:
@@ -239,31 +263,52 @@ def accounts_json(sim: Simulator) -> list[dict]:
 
 def clock_json(sim: Simulator) -> dict:
     now = sim.now_ms()
-    return {"now_ms": now, "now_iso": ms_to_iso(now), "speed": sim.clock.speed,
-            "mode": sim.clock.mode, "start_ms": sim.origin}
+    return {
+        "now_ms": now,
+        "now_iso": ms_to_iso(now),
+        "speed": sim.clock.speed,
+        "mode": sim.clock.mode,
+        "start_ms": sim.origin,
+    }
 
 
 def ground_truth_json(sim: Simulator, start_ms: int | None, end_ms: int | None) -> dict:
     def rows(frame):
         out = []
         for rec in frame.to_dict("records"):
-            out.append({k: (v.isoformat() if k == "day" else
-                            str(v) if not isinstance(v, (int, str)) else v)
-                        for k, v in rec.items()})
+            out.append(
+                {
+                    k: (
+                        v.isoformat()
+                        if k == "day"
+                        else str(v)
+                        if not isinstance(v, (int, str))
+                        else v
+                    )
+                    for k, v in rec.items()
+                }
+            )
         return out
 
-    return {"daily": rows(sim.ground_truth_daily(start_ms, end_ms)),
-            "account_daily": rows(sim.ground_truth_account_daily(start_ms, end_ms))}
+    return {
+        "daily": rows(sim.ground_truth_daily(start_ms, end_ms)),
+        "account_daily": rows(sim.ground_truth_account_daily(start_ms, end_ms)),
+    }
 
 
-def start_simulator(config: SimConfig | Simulator | None = None, host: str = "127.0.0.1",
-                    port: int = 0) -> SimHandle:
+def start_simulator(
+    config: SimConfig | Simulator | None = None, host: str = "127.0.0.1", port: int = 0
+) -> SimHandle:
     """Start the simulator's HTTP server in a background thread (port 0 = OS-assigned)."""
     sim = config if isinstance(config, Simulator) else Simulator(config)
     app = _App(sim)
     server = _Server((host, port), _handler_class(app))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"hl-sim-{server.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name=f"hl-sim-{server.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     return SimHandle(sim, server, thread, app)
 
@@ -277,4 +322,3 @@ def serve_forever(handle: SimHandle) -> None:
         pass
     finally:
         handle.stop()
-

@@ -44,12 +44,14 @@ class Strategy:
             else:
                 rates = market.rates_e8(ci)
                 hi = (t0 - market.origin) // HOUR_MS + 1  # settled hours at or before t0
-                window = rates[max(0, hi - 24):hi]
+                window = rates[max(0, hi - 24) : hi]
                 mean = float(window.mean()) if len(window) else float(spec.funding_mean_e8)
                 z = -mean / 1500.0
             scores.append(z + rng.gauss(0.0, 0.5))
         k = n if n < 3 else rng.randint(3, min(5, n))
-        ranked = sorted(range(n), key=lambda c: -(abs(scores[c]) + (0.3 if c in self.current else 0)))
+        ranked = sorted(
+            range(n), key=lambda c: -(abs(scores[c]) + (0.3 if c in self.current else 0))
+        )
         chosen = ranked[:k]
         signs = {c: (1 if scores[c] >= 0 else -1) for c in chosen}
         if k >= 2 and len(set(signs.values())) == 1:

@@ -34,8 +34,17 @@ import random
 from dataclasses import dataclass, field, replace
 
 from .book import apply_fill
-from .decimals import (DAY_MS, HOUR_MS, MICRO, MINUTE_MS, fmt_micro, fmt_scaled, round_div,
-                       round_half_away, upnl_micro)
+from .decimals import (
+    DAY_MS,
+    HOUR_MS,
+    MICRO,
+    MINUTE_MS,
+    fmt_micro,
+    fmt_scaled,
+    round_div,
+    round_half_away,
+    upnl_micro,
+)
 from .market import Market
 
 TAKER_FEE_E6 = 450  # 4.5 bp of notional, in 1e-6 of notional
@@ -67,9 +76,15 @@ class Snapshot:
     next_oid: int
     next_tid: int
 
-    def copy(self) -> "Snapshot":
-        return replace(self, lots=list(self.lots), entry=list(self.entry), cum_all=list(self.cum_all),
-                       cum_open=list(self.cum_open), cum_change=list(self.cum_change))
+    def copy(self) -> Snapshot:
+        return replace(
+            self,
+            lots=list(self.lots),
+            entry=list(self.entry),
+            cum_all=list(self.cum_all),
+            cum_open=list(self.cum_open),
+            cum_change=list(self.cum_change),
+        )
 
 
 @dataclass
@@ -169,8 +184,9 @@ class LedgerPlan:
     nonce: int = 0
 
 
-def ledger_plans(seed: int, n_accounts: int, account: int, day: int, day0: int,
-                 initial: int, activity: bool) -> list[LedgerPlan]:
+def ledger_plans(
+    seed: int, n_accounts: int, account: int, day: int, day0: int, initial: int, activity: bool
+) -> list[LedgerPlan]:
     """The ledger events sent *by* account `account` on day index `day` (deposits are 'sent' by the
     outside world to the account, so they appear here too)."""
     out = []
@@ -187,27 +203,58 @@ def ledger_plans(seed: int, n_accounts: int, account: int, day: int, day0: int,
     if rng.random() < 0.3:
         out.append(LedgerPlan(at(), "deposit", rng.randrange(50, 500) * 100 * MICRO, -1, account))
     if rng.random() < 0.25:
-        out.append(LedgerPlan(at(), "withdraw", rng.randrange(20, 200) * 100 * MICRO, account, -1,
-                              fee=MICRO, nonce=base + rng.randrange(DAY_MS)))
+        out.append(
+            LedgerPlan(
+                at(),
+                "withdraw",
+                rng.randrange(20, 200) * 100 * MICRO,
+                account,
+                -1,
+                fee=MICRO,
+                nonce=base + rng.randrange(DAY_MS),
+            )
+        )
     if day % 3 == 1:
         dest = (account + 1) % n_accounts if n_accounts > 1 else -1
-        out.append(LedgerPlan(at(), "internalTransfer", rng.randrange(10, 100) * 100 * MICRO,
-                              account, dest))
+        out.append(
+            LedgerPlan(
+                at(), "internalTransfer", rng.randrange(10, 100) * 100 * MICRO, account, dest
+            )
+        )
     if day % 3 == 2:
         to_perp = rng.random() < 0.5
         amount = rng.randrange(5, 50) * 100 * MICRO
-        out.append(LedgerPlan(at(), "accountClassTransfer", amount,
-                              -1 if to_perp else account, account if to_perp else -1,
-                              to_perp=to_perp))
+        out.append(
+            LedgerPlan(
+                at(),
+                "accountClassTransfer",
+                amount,
+                -1 if to_perp else account,
+                account if to_perp else -1,
+                to_perp=to_perp,
+            )
+        )
     return out
 
 
 class AccountModel:
     """Generates the days of one account; pure given (config, market, targets)."""
 
-    def __init__(self, index: int, address: str, addresses: list[str], market: Market, seed: int,
-                 origin: int, fills_per_day: float, rebalance_ms: int, initial_micro: int,
-                 ledger_activity: bool, liquidations: bool, targets):
+    def __init__(
+        self,
+        index: int,
+        address: str,
+        addresses: list[str],
+        market: Market,
+        seed: int,
+        origin: int,
+        fills_per_day: float,
+        rebalance_ms: int,
+        initial_micro: int,
+        ledger_activity: bool,
+        liquidations: bool,
+        targets,
+    ):
         self.index = index
         self.address = address
         self.addresses = addresses
@@ -224,24 +271,42 @@ class AccountModel:
         prng = random.Random(f"{seed}:account-params:{index}")
         self.taker_share = 0.35 + 0.3 * prng.random()
         self.leverage = prng.choice((3, 5, 10))
-        self.start = Snapshot([0] * n, [0.0] * n, 0, [0] * n, [0] * n, [0] * n,
-                              OID_BASE + index * ID_STRIDE, TID_BASE + index * ID_STRIDE)
+        self.start = Snapshot(
+            [0] * n,
+            [0.0] * n,
+            0,
+            [0] * n,
+            [0] * n,
+            [0] * n,
+            OID_BASE + index * ID_STRIDE,
+            TID_BASE + index * ID_STRIDE,
+        )
 
     # ---- helpers ---------------------------------------------------------------------------
     def account_value(self, s: Snapshot, t: int) -> int:
         m = self.market
-        return s.cash + sum(upnl_micro(s.lots[c], m.px6(c, t), s.entry[c], m.specs[c].sz_decimals)
-                            for c in range(len(s.lots)) if s.lots[c])
+        return s.cash + sum(
+            upnl_micro(s.lots[c], m.px6(c, t), s.entry[c], m.specs[c].sz_decimals)
+            for c in range(len(s.lots))
+            if s.lots[c]
+        )
 
     def _ledger_for_day(self, day: int) -> list[LedgerPlan]:
         n = len(self.addresses)
-        plans = [p for p in ledger_plans(self.seed, n, self.index, day, self.origin, self.initial,
-                                         self.ledger_activity)]
+        plans = [
+            p
+            for p in ledger_plans(
+                self.seed, n, self.index, day, self.origin, self.initial, self.ledger_activity
+            )
+        ]
         if self.ledger_activity and day > 0:
             for other in range(n):
                 if other != self.index:
-                    plans += [p for p in ledger_plans(self.seed, n, other, day, self.origin, 0, True)
-                              if p.kind == "internalTransfer" and p.target == self.index]
+                    plans += [
+                        p
+                        for p in ledger_plans(self.seed, n, other, day, self.origin, 0, True)
+                        if p.kind == "internalTransfer" and p.target == self.index
+                    ]
         return plans
 
     def _render_ledger(self, p: LedgerPlan) -> tuple[dict, int]:
@@ -251,14 +316,23 @@ class AccountModel:
             delta, change = {"type": "deposit", "usdc": fmt_micro(p.usdc)}, p.usdc
         elif p.kind == "withdraw":
             # the account is debited `usdc`; the $1 fee comes out of it (the user receives usdc - fee)
-            delta = {"type": "withdraw", "usdc": fmt_micro(p.usdc), "nonce": p.nonce,
-                     "fee": fmt_micro(p.fee)}
+            delta = {
+                "type": "withdraw",
+                "usdc": fmt_micro(p.usdc),
+                "nonce": p.nonce,
+                "fee": fmt_micro(p.fee),
+            }
             change = -p.usdc
         elif p.kind == "internalTransfer":
             src = self.addresses[p.source]
             dst = self.addresses[p.target] if p.target >= 0 else EXTERNAL_ADDRESS
-            delta = {"type": "internalTransfer", "usdc": fmt_micro(p.usdc), "user": src,
-                     "destination": dst, "fee": "0.0"}
+            delta = {
+                "type": "internalTransfer",
+                "usdc": fmt_micro(p.usdc),
+                "user": src,
+                "destination": dst,
+                "fee": "0.0",
+            }
             change = p.usdc if p.target == self.index else -p.usdc
         else:
             delta = {"type": "accountClassTransfer", "usdc": fmt_micro(p.usdc), "toPerp": p.to_perp}
@@ -286,10 +360,14 @@ class AccountModel:
         for h in range(24):
             push(d0 + h * HOUR_MS, _FUNDING, "funding", None)
         liq_period = None
-        if self.liquidations and day > 0 and random.Random(
-                f"{self.seed}:liq:{self.index}:{day}").random() < 0.25:
+        if (
+            self.liquidations
+            and day > 0
+            and random.Random(f"{self.seed}:liq:{self.index}:{day}").random() < 0.25
+        ):
             liq_period = random.Random(f"{self.seed}:liqp:{self.index}:{day}").randrange(
-                DAY_MS // self.rebalance_ms)
+                DAY_MS // self.rebalance_ms
+            )
         for k in range(DAY_MS // self.rebalance_ms):
             t0 = d0 + k * self.rebalance_ms
             lag = rng.randrange(MINUTE_MS, 10 * MINUTE_MS)
@@ -334,15 +412,34 @@ class AccountModel:
             s.cum_open[c] -= usdc
             s.cum_change[c] -= usdc
             data.coins.setdefault(c, CoinDay()).funding += usdc
-            data.funding.append({"time": t, "hash": ZERO_HASH, "delta": {
-                "type": "funding", "coin": spec.name, "usdc": fmt_micro(usdc),
-                "szi": fmt_scaled(lots, spec.sz_decimals), "fundingRate": fmt_scaled(rate, 8),
-                "nSamples": None}})
-            data.log.append((t, c, lots, s.entry[c], s.cash, s.cum_all[c], s.cum_open[c],
-                             s.cum_change[c]))
+            data.funding.append(
+                {
+                    "time": t,
+                    "hash": ZERO_HASH,
+                    "delta": {
+                        "type": "funding",
+                        "coin": spec.name,
+                        "usdc": fmt_micro(usdc),
+                        "szi": fmt_scaled(lots, spec.sz_decimals),
+                        "fundingRate": fmt_scaled(rate, 8),
+                        "nSamples": None,
+                    },
+                }
+            )
+            data.log.append(
+                (t, c, lots, s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c])
+            )
 
-    def _plan(self, tp: int, t0: int, s: Snapshot, rng: random.Random, data: DayData, push,
-              liquidate: bool) -> None:
+    def _plan(
+        self,
+        tp: int,
+        t0: int,
+        s: Snapshot,
+        rng: random.Random,
+        data: DayData,
+        push,
+        liquidate: bool,
+    ) -> None:
         """Size the period's orders on the account value at tp and schedule their fills."""
         m = self.market
         period_end = t0 + self.rebalance_ms
@@ -376,8 +473,10 @@ class AccountModel:
             return
         lam = self.fills_per_day * self.rebalance_ms / DAY_MS
         n_fills = max(len(deltas), int(round(rng.gauss(lam, math.sqrt(lam)))))
-        size = {c: math.sqrt(abs(d) * m.px6_generated(c, tp) / 10**m.specs[c].sz_decimals)
-                for c, (d, _) in deltas.items()}
+        size = {
+            c: math.sqrt(abs(d) * m.px6_generated(c, tp) / 10 ** m.specs[c].sz_decimals)
+            for c, (d, _) in deltas.items()
+        }
         total = sum(size.values())
         window = max(MINUTE_MS, (period_end - tp) // 2)
         for c, (delta, target) in deltas.items():
@@ -385,11 +484,30 @@ class AccountModel:
             n_orders = max(1, int(round(f_c / 1.6)))
             for part in _split(abs(delta), n_orders, rng):
                 t_place = _avoid_hour(tp + rng.randrange(window))
-                self._order(c, part if delta > 0 else -part, target == 0, t_place, period_end,
-                            s, rng, data, push)
+                self._order(
+                    c,
+                    part if delta > 0 else -part,
+                    target == 0,
+                    t_place,
+                    period_end,
+                    s,
+                    rng,
+                    data,
+                    push,
+                )
 
-    def _order(self, c: int, signed: int, reduce_only: bool, t_place: int, period_end: int,
-               s: Snapshot, rng: random.Random, data: DayData, push) -> None:
+    def _order(
+        self,
+        c: int,
+        signed: int,
+        reduce_only: bool,
+        t_place: int,
+        period_end: int,
+        s: Snapshot,
+        rng: random.Random,
+        data: DayData,
+        push,
+    ) -> None:
         m = self.market
         spec = m.specs[c]
         sign = 1 if signed > 0 else -1
@@ -402,9 +520,18 @@ class AccountModel:
         if taker:
             market_order = rng.random() < 0.3
             limit6 = m.round_px6(c, mark6 / MICRO * (1 + sign * 0.01))
-            order = Order(oid, spec.name, "B" if sign > 0 else "A", limit6, lots, spec.sz_decimals,
-                          t_place, "Market" if market_order else "Limit",
-                          "FrontendMarket" if market_order else "Ioc", reduce_only)
+            order = Order(
+                oid,
+                spec.name,
+                "B" if sign > 0 else "A",
+                limit6,
+                lots,
+                spec.sz_decimals,
+                t_place,
+                "Market" if market_order else "Limit",
+                "FrontendMarket" if market_order else "Ioc",
+                reduce_only,
+            )
             u = rng.random()
             filled = lots if u < 0.93 or lots == 1 else max(1, int(lots * rng.uniform(0.3, 0.9)))
             k = min(filled, 1 + (rng.random() < 0.35) + (rng.random() < 0.12))
@@ -420,8 +547,18 @@ class AccountModel:
         else:
             inside = rng.uniform(0.0, 5.0)
             limit6 = m.round_px6(c, mark6 / MICRO * (1 - sign * inside / 1e4))
-            order = Order(oid, spec.name, "B" if sign > 0 else "A", limit6, lots, spec.sz_decimals,
-                          t_place, "Limit", "Alo" if rng.random() < 0.3 else "Gtc", reduce_only)
+            order = Order(
+                oid,
+                spec.name,
+                "B" if sign > 0 else "A",
+                limit6,
+                lots,
+                spec.sz_decimals,
+                t_place,
+                "Limit",
+                "Alo" if rng.random() < 0.3 else "Gtc",
+                reduce_only,
+            )
             u = rng.random()
             if u < 0.75 or lots == 1 and u < 0.9:
                 filled = lots
@@ -432,8 +569,10 @@ class AccountModel:
             fills = []
             if filled:
                 k = min(filled, 1 + (rng.random() < 0.4) + (rng.random() < 0.15))
-                times = sorted(_avoid_hour(min(last_ok, t_place + rng.randrange(2000, 20 * MINUTE_MS)))
-                               for _ in range(k))
+                times = sorted(
+                    _avoid_hour(min(last_ok, t_place + rng.randrange(2000, 20 * MINUTE_MS)))
+                    for _ in range(k)
+                )
                 fills = [(t, q, limit6) for t, q in zip(times, _split(filled, k, rng))]
             if filled == lots:
                 order.end_time, order.end_status = fills[-1][0], "filled"
@@ -441,8 +580,11 @@ class AccountModel:
                 after = fills[-1][0] if fills else t_place
                 order.end_time = min(last_ok + 1000, after + rng.randrange(1000, 45 * MINUTE_MS))
                 order.end_status = "canceled"
-                if not fills and order.tif == "Alo" and random.Random(
-                        f"{self.seed}:reject:{oid}").random() < 0.5:
+                if (
+                    not fills
+                    and order.tif == "Alo"
+                    and random.Random(f"{self.seed}:reject:{oid}").random() < 0.5
+                ):
                     # a post-only order that would have crossed: rejected on arrival (own RNG,
                     # so this detail changes nothing else in the history)
                     order.end_time, order.end_status = t_place, "badAloPxRejected"
@@ -450,8 +592,21 @@ class AccountModel:
         order.hash = _hash(self.seed, self.address, order.oid)
         for t, q, px6 in fills:
             maker_fee = MAKER_REBATE_E6 if rng.random() < 0.3 else MAKER_FEE_E6
-            push(t, _FILL, "fill", (c, sign * q, px6, order, taker,
-                                    TAKER_FEE_E6 if taker else maker_fee, builder, None))
+            push(
+                t,
+                _FILL,
+                "fill",
+                (
+                    c,
+                    sign * q,
+                    px6,
+                    order,
+                    taker,
+                    TAKER_FEE_E6 if taker else maker_fee,
+                    builder,
+                    None,
+                ),
+            )
             order.fills.append((t, q))
         data.orders.append(order)
 
@@ -464,22 +619,55 @@ class AccountModel:
         mark6 = m.px6(c, t)
         oid = s.next_oid
         s.next_oid += 1
-        order = Order(oid, spec.name, "A" if lots > 0 else "B", mark6, abs(lots), spec.sz_decimals,
-                      t, "Market", "Ioc", True, [(t, abs(lots))], t, "filled")
+        order = Order(
+            oid,
+            spec.name,
+            "A" if lots > 0 else "B",
+            mark6,
+            abs(lots),
+            spec.sz_decimals,
+            t,
+            "Market",
+            "Ioc",
+            True,
+            [(t, abs(lots))],
+            t,
+            "filled",
+        )
         order.hash = _hash(self.seed, self.address, order.oid)
         data.orders.append(order)
         info = {"liquidatedUser": self.address, "markPx": fmt_scaled(mark6, 6), "method": "market"}
         push(t, _FILL, "fill", (c, -lots, mark6, order, True, LIQUIDATION_FEE_E6, False, info))
         av = self.account_value(s, t)
-        record = {"time": t, "hash": _hash(self.seed, "liq", self.address, t), "delta": {
-            "type": "liquidation", "liquidatedNtlPos": fmt_micro(round_div(abs(lots) * mark6,
-                                                                           10**spec.sz_decimals)),
-            "accountValue": fmt_micro(av), "leverageType": "Cross",
-            "liquidatedPositions": [{"coin": spec.name, "szi": fmt_scaled(lots, spec.sz_decimals)}]}}
+        record = {
+            "time": t,
+            "hash": _hash(self.seed, "liq", self.address, t),
+            "delta": {
+                "type": "liquidation",
+                "liquidatedNtlPos": fmt_micro(round_div(abs(lots) * mark6, 10**spec.sz_decimals)),
+                "accountValue": fmt_micro(av),
+                "leverageType": "Cross",
+                "liquidatedPositions": [
+                    {"coin": spec.name, "szi": fmt_scaled(lots, spec.sz_decimals)}
+                ],
+            },
+        }
         push(t, _LEDGER - 1, "ledger_note", record)
 
-    def _apply_fill(self, t: int, s: Snapshot, data: DayData, c: int, signed: int, px6: int,
-                    order: Order, crossed: bool, fee_e6: int, builder: bool, liquidation) -> None:
+    def _apply_fill(
+        self,
+        t: int,
+        s: Snapshot,
+        data: DayData,
+        c: int,
+        signed: int,
+        px6: int,
+        order: Order,
+        crossed: bool,
+        fee_e6: int,
+        builder: bool,
+        liquidation,
+    ) -> None:
         spec = self.market.specs[c]
         scale = 10**spec.sz_decimals
         start = s.lots[c]
@@ -502,20 +690,29 @@ class AccountModel:
         cd.volume += abs(signed) * px6
         cd.n_fills += 1
         record = {
-            "closedPnl": fmt_micro(pnl), "coin": spec.name, "crossed": crossed, "dir": eff.dir,
-            "hash": order.hash, "oid": order.oid,
-            "px": fmt_scaled(px6, 6), "side": "B" if signed > 0 else "A",
+            "closedPnl": fmt_micro(pnl),
+            "coin": spec.name,
+            "crossed": crossed,
+            "dir": eff.dir,
+            "hash": order.hash,
+            "oid": order.oid,
+            "px": fmt_scaled(px6, 6),
+            "side": "B" if signed > 0 else "A",
             "startPosition": fmt_scaled(start, spec.sz_decimals),
-            "sz": fmt_scaled(abs(signed), spec.sz_decimals), "time": t, "fee": fmt_micro(fee),
-            "feeToken": "USDC", "tid": tid,
+            "sz": fmt_scaled(abs(signed), spec.sz_decimals),
+            "time": t,
+            "fee": fmt_micro(fee),
+            "feeToken": "USDC",
+            "tid": tid,
         }
         if builder:
             record["builderFee"] = fmt_micro(builder_fee)
         if liquidation:
             record["liquidation"] = liquidation
         data.fills.append(record)
-        data.log.append((t, c, s.lots[c], s.entry[c], s.cash, s.cum_all[c], s.cum_open[c],
-                         s.cum_change[c]))
+        data.log.append(
+            (t, c, s.lots[c], s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c])
+        )
 
 
 def state_at(day: DayData, t: int) -> Snapshot:
@@ -530,4 +727,3 @@ def state_at(day: DayData, t: int) -> Snapshot:
             s.lots[c], s.entry[c] = lots, entry
             s.cum_all[c], s.cum_open[c], s.cum_change[c] = ca, co, cc
     return s
-
