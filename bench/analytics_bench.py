@@ -57,7 +57,9 @@ def start_pair(state: Path) -> None:
     )
     os.environ.pop("MAICRO_LOCAL_CLICKHOUSE_URL", None)
     os.environ.pop("MAICRO_CLOUD_CLICKHOUSE_URL", None)
-    for role in ("admin", "ingest", "replicator", "transform", "reader"):
+    from maicro import settings
+
+    for role in settings.ROLES:
         os.environ[f"MAICRO_{role.upper()}_PASSWORD"] = secrets.token_urlsafe(12)
     from maicro.clickhouse import embedded, migrations
 
@@ -80,7 +82,7 @@ def load(sim, client, start_day: int, end_day: int) -> dict:
     day loaded later is always the newest ingestion. Stamping it with the wall clock instead
     made it older than the history whenever the simulated period ends after today (--days 730
     in 2026): the incremental build then skipped it."""
-    from maicro.transform import sim_load
+    from maicro.devtools import sim_load
 
     start, end = ORIGIN + start_day * DAY_MS, ORIGIN + end_day * DAY_MS
     counts = sim_load.load_history(sim, client, start, end, as_if_live=True)

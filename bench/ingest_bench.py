@@ -40,7 +40,9 @@ def setup_clickhouse(state: Path) -> None:
     )
     for name in ("MAICRO_LOCAL_CLICKHOUSE_URL", "MAICRO_CLOUD_CLICKHOUSE_URL"):
         os.environ.pop(name, None)
-    for role in ("admin", "ingest", "replicator", "transform", "reader"):
+    from maicro import settings
+
+    for role in settings.ROLES:
         os.environ[f"MAICRO_{role.upper()}_PASSWORD"] = secrets.token_urlsafe(12)
     from maicro.clickhouse import embedded, migrations
 
@@ -149,7 +151,9 @@ def bench_end_to_end(config, data_types, budget_per_min: int) -> dict:
         rows = 0
         t0 = time.perf_counter()
         for chunk in window.chunks(DAY_MS):
-            ingestion = Ingestion(chunk, accounts=settings.accounts(), client=client, writer=writer)
+            ingestion = Ingestion(
+                chunk, accounts=settings.get().accounts, client=client, writer=writer
+            )
             for data_type in data_types:
                 rows += ingestion.run(data_type).rows_inserted
         wall = time.perf_counter() - t0

@@ -71,7 +71,9 @@ def main() -> None:
         "MAICRO_CLOUD_CLICKHOUSE_SECONDARY_URL",
     ):
         os.environ.pop(var, None)
-    for role in ("ADMIN", "INGEST", "REPLICATOR", "TRANSFORM", "READER"):
+    from maicro import settings
+
+    for role in (r.upper() for r in settings.ROLES):
         os.environ[f"MAICRO_{role}_PASSWORD"] = secrets.token_urlsafe(12)
 
     from maicro.clickhouse import embedded, migrations

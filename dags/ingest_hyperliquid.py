@@ -9,11 +9,11 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from maicro.assets import table_uri
-from maicro.ingest import catalog
-from maicro.ingest.catalog import DATA_TYPES, MONITOR_TABLES, TABLES
+from maicro import catalog, settings
+from maicro.catalog import DATA_TYPES
 
-SCHEDULE = catalog.schedule()
+CONFIG = settings.get()
+SCHEDULE = CONFIG.maicro_ingest_schedule
 
 DOC = (
     f"""
@@ -27,7 +27,10 @@ scheduled on.
 | task | tables |
 |---|---|
 """
-    + "\n".join(f"| `{t}` | {', '.join(TABLES[t])} |" for t in DATA_TYPES)
+    + "\n".join(
+        f"| `{t}` | {', '.join(x.qualified for x in catalog.ingest_tables(t))} |"
+        for t in DATA_TYPES
+    )
     + """
 
 Every task also writes its run log (`maicro_monitors.ingest_runs`: counts, quarantined records,
@@ -44,16 +47,14 @@ Airflow: `maicro ingest --start … --end …`.
 
 
 def _outlets(data_type: str) -> list[Asset]:
-    return [
-        Asset(table_uri("local", *table.split("."))) for table in TABLES[data_type] + MONITOR_TABLES
-    ]
+    return [Asset(table.asset_uri("local")) for table in catalog.step_outputs(data_type)]
 
 
 @dag(
     dag_id="ingest_hyperliquid",
     schedule=CronDataIntervalTimetable(SCHEDULE, timezone="UTC"),
-    start_date=pendulum.parse(catalog.start_date(), tz="UTC"),
-    catchup=catalog.catchup(),
+    start_date=pendulum.parse(CONFIG.maicro_ingest_start_date, tz="UTC"),
+    catchup=CONFIG.maicro_ingest_catchup,
     max_active_runs=4,
     doc_md=DOC,
     tags=["ingest", "hyperliquid"],

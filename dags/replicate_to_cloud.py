@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, AssetAlias, AssetAny, dag, task
-from maicro.assets import table_uri
-from maicro.replication.catalog import PROJECT_TABLES
-from maicro.replication.sync import MONITOR_TABLES
+from maicro import catalog
 
-# Scheduled on what ingestion writes locally; emits the cloud copies, which transform waits for.
+# Scheduled on what ingestion writes locally (not on replication's own run logs); emits the cloud
+# copies, which transform waits for.
 INGESTED = [
-    Asset(table_uri("local", *t.split("."))) for t in PROJECT_TABLES if t not in MONITOR_TABLES
+    Asset(t.asset_uri("local")) for t in catalog.TABLES if t.written_by != catalog.REPLICATION
 ]
-REPLICATED = [Asset(table_uri("cloud", *t.split("."))) for t in PROJECT_TABLES]
+REPLICATED = [Asset(t.asset_uri("cloud")) for t in catalog.TABLES]
 FOREIGN = AssetAlias("replicated_foreign_tables")
 
 DOC = """

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import os
 import sys
 from pathlib import Path
 
@@ -19,31 +18,18 @@ import pendulum
 from airflow.sdk import Asset, dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-from maicro.assets import table_uri
+from maicro import catalog, settings
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 MANIFEST = PROJECT / "target" / "manifest.json"
 
 # The replicated raw tables the marts read; any of them updating schedules a run (a build is
 # idempotent and incremental, so an extra run costs seconds and changes nothing).
-UPSTREAM_TABLES = (
-    "hyperliquid.fills",
-    "hyperliquid.funding",
-    "hyperliquid.ledger_updates",
-    "hyperliquid.orders",
-    "hyperliquid.account_snapshots",
-    "hyperliquid.position_snapshots",
-    "hyperliquid.candles",
-    "hyperliquid.mids",
-    "hyperliquid.asset_contexts",
-    "maicro_logs.target_weights",
-    "maicro_logs.account_strategies",
-)
-ASSETS = [Asset(table_uri("cloud", *name.split("."))) for name in UPSTREAM_TABLES]
+ASSETS = [Asset(table.asset_uri("cloud")) for table in catalog.data_tables()]
 ANY_UPSTREAM = functools.reduce(operator.or_, ASSETS)
 # Optional dbt selectors (space-separated) to render a subset, e.g. to backfill one mart with
 # its parents; unset = every model.
-SELECT = (os.environ.get("MAICRO_TRANSFORM_SELECT") or "").split()
+SELECT = settings.get().maicro_transform_select.split()
 
 DOC = """
 ### Transform analytics

@@ -23,5 +23,5 @@ fi
 echo "setup: installing the locked dependencies (requirements.lock)"
 "${UV[@]}" pip sync --quiet --compile-bytecode --python .venv/bin/python requirements.lock
 "${UV[@]}" pip install --quiet --python .venv/bin/python --no-deps -e .
-.venv/bin/python -m maicro.envfile
+.venv/bin/python -m maicro.stack.envfile
 echo "setup: done ($(.venv/bin/python --version))"

@@ -52,7 +52,9 @@ def clickhouse_pair(tmp_path_factory) -> Pair:
         "MAICRO_CLOUD_HTTP_PORT": "0",
         "MAICRO_CLOUD_TCP_PORT": "0",
     }
-    for role in ("admin", "ingest", "replicator", "transform", "reader"):
+    from maicro import settings
+
+    for role in settings.ROLES:
         env[f"MAICRO_{role.upper()}_PASSWORD"] = secrets.token_urlsafe(12)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():

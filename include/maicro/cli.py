@@ -16,7 +16,7 @@ COMMAND_MODULES = (
     "maicro.clickhouse.cli",
     "maicro.hyperliquid.simulator.cli",
     "maicro.replication.cli",
-    "maicro.demo",
+    "maicro.stack.demo",
     "maicro.ingest.cli",
     "maicro.transform.cli",
 )

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from maicro.airflow_env import airflow_environment
+from maicro.stack.airflow_env import airflow_environment
 
 from tests.dags.airflow_helpers import AIRFLOW, set_session_env
 

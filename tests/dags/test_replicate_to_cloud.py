@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from maicro.assets import table_uri
-from maicro.replication.catalog import PROJECT_TABLES
+from maicro.catalog import table_uri
+from maicro.replication.discovery import project_tables
 
 from tests.dags.airflow_helpers import dagbag_summary, run_dag_test
 from tests.integration.replication_helpers import admin, count, rows, runs, seed_fills
@@ -15,7 +15,7 @@ def test_shape_schedule_on_local_assets_and_cloud_outlets(airflow_env):
     assert info["tasks"] == ["replicate", "verify_and_repair"]
     assert all(r >= 2 for r in info["retries"].values())
     outlets = set(info["outlets"]["replicate"])
-    assert {table_uri("cloud", *t.split(".")) for t in PROJECT_TABLES} <= outlets
+    assert {table_uri("cloud", *t.split(".")) for t in project_tables()} <= outlets
     assert "Asset" in info["timetable"]
 
 

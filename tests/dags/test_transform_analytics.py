@@ -64,8 +64,8 @@ def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
     """A real `airflow dags test` of the DAG rendered for the fills branch (each cosmos task is
     a dbt subprocess of ~10 s on 2 cores, so the full 27-model graph is left to
     `maicro transform` tests; the wiring is the same for every node)."""
+    from maicro.devtools import sim_load
     from maicro.hyperliquid.simulator import SimConfig, Simulator
-    from maicro.transform import sim_load
 
     from tests.integration.test_dbt_marts import DAY_MS, ORIGIN, reset_cloud
 

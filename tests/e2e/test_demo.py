@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from maicro import services
+from maicro.stack import services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,9 @@ def test_make_demo_runs_the_pipeline_and_ctrl_c_stops_everything(tmp_path, monke
         env.pop(name, None)
     for name in ("LOCAL", "CLOUD"):
         env[f"MAICRO_{name}_HTTP_PORT"] = env[f"MAICRO_{name}_TCP_PORT"] = "0"
-    for role in ("ADMIN", "INGEST", "REPLICATOR", "TRANSFORM", "READER"):
+    from maicro import settings
+
+    for role in (r.upper() for r in settings.ROLES):
         env[f"MAICRO_{role}_PASSWORD"] = secrets.token_urlsafe(10)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

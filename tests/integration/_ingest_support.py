@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
-from maicro.ingest.catalog import MONITOR_TABLES, TABLES
+from maicro import catalog
 
 DAY_MS = 86_400_000
 # A fixed exchange clock (midday), so tests do not depend on the wall clock.
 NOW = int(datetime(2026, 3, 10, 12, 0, tzinfo=UTC).timestamp() * 1000)
-ALL_TABLES = sorted({t for ts in TABLES.values() for t in ts} | set(MONITOR_TABLES))
+ALL_TABLES = sorted(t.qualified for t in catalog.TABLES if t.written_by != catalog.REPLICATION)
 
 
 def empty_tables(pair) -> None:

@@ -8,9 +8,9 @@ import time
 from datetime import UTC
 
 import pytest
-from maicro import services
 from maicro.clickhouse import embedded, migrations
 from maicro.clickhouse.status import EXPECTED_DATABASES
+from maicro.stack import services
 
 from tests.conftest import run_maicro
 

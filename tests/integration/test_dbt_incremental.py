@@ -89,7 +89,7 @@ def load_range(
     sim, client, start: int, end: int, times: list[int], *, as_if_live: bool = False
 ) -> None:
     """The simulator's history and snapshots of [start, end) into the cloud raw tables."""
-    from maicro.transform import sim_load
+    from maicro.devtools import sim_load
 
     sim_load.load_history(sim, client, start, end, as_if_live=as_if_live)
     sim_load.load_snapshots(

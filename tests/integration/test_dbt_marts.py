@@ -1,7 +1,7 @@
 """The marts against the simulator's ground truth and against the same definitions in pandas.
 
 Eight simulated days for two accounts are loaded straight into the cloud raw tables (the
-simulator's bulk records through ingestion's own parsers, see maicro.transform.sim_load), with
+simulator's bulk records through ingestion's own parsers, see maicro.devtools.sim_load), with
 end-of-day snapshots on six days and none on two (those days use fills-derived positions), plus
 intraday snapshots on one day and sparse mids (so both mid sources of execution quality occur).
 The second account is re-assigned to the first account's strategy in the middle of day 2.
@@ -54,7 +54,7 @@ def reset_cloud(client) -> None:
 
 
 def snapshot_times(origin: int, n_days: int) -> list[int]:
-    from maicro.transform.sim_load import end_of_day_times
+    from maicro.devtools.sim_load import end_of_day_times
 
     eod = end_of_day_times(origin, [d for d in range(n_days) if d not in NO_SNAPSHOT_DAYS])
     intraday = [origin + 2 * DAY_MS + h * 3_600_000 for h in range(1, 24, 3)]
@@ -76,7 +76,7 @@ def dbt_env(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(clickhouse_pair, sim, dbt_env):
-    from maicro.transform import sim_load
+    from maicro.devtools import sim_load
 
     client = clickhouse_pair.client("cloud", "admin")
     reset_cloud(client)

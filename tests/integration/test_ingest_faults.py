@@ -141,7 +141,7 @@ class CorruptingClient(HyperliquidClient):
 def test_bad_records_are_quarantined_and_the_rest_lands(sim, fresh_clickhouse):
     window = Window(sim.sim.origin, NOW)
     account = sim.sim.accounts[0][0]
-    accounts = [a for a in settings.accounts() if a.address == account]
+    accounts = [a for a in settings.get().accounts if a.address == account]
     for _ in range(2):  # a re-run quarantines the same records once
         ingestion = Ingestion(window, accounts=accounts, client=CorruptingClient())
         outcome = ingestion.run("fills")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from maicro.errors import MaicroError
 from maicro.hyperliquid import weights
-from maicro.ingest.window import Window, parse_duration_ms, to_ms
+from maicro.ingest.window import Window, to_ms
+from maicro.settings import parse_duration_ms
 
 DAY = 86_400_000
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from maicro.catalog import RAW_DATABASES
 from maicro.clickhouse.migrations import available
-from maicro.replication.catalog import DEFAULT_DATABASES, PROJECT_TABLES, Column, Table
+from maicro.replication.discovery import Column, Table, project_tables
 from maicro.replication.target import first_line, scrub
 
 
@@ -14,7 +15,7 @@ def test_project_tables_are_exactly_the_migrated_raw_tables():
         for line in m.sql.splitlines()
         if line.startswith("CREATE TABLE IF NOT EXISTS")
     }
-    assert set(PROJECT_TABLES) == {t for t in created if t.split(".")[0] in DEFAULT_DATABASES}
+    assert set(project_tables()) == {t for t in created if t.split(".")[0] in RAW_DATABASES}
 
 
 def _table(partition_key: str, sorting_key: str, columns: list[tuple[str, str]]) -> Table:

@@ -23,7 +23,7 @@ def passwords(monkeypatch):
 
 def test_accounts_parse_with_and_without_strategy(monkeypatch):
     monkeypatch.setenv("MAICRO_ACCOUNTS", f"{A1}=momentum_a, {A2}")
-    assert settings.accounts() == [
+    assert settings.get().accounts == [
         settings.Account(A1, "momentum_a"),
         settings.Account(A2.lower(), None),
     ]
@@ -33,13 +33,13 @@ def test_accounts_parse_with_and_without_strategy(monkeypatch):
 def test_bad_account_is_named(monkeypatch, bad):
     monkeypatch.setenv("MAICRO_ACCOUNTS", bad)
     with pytest.raises(MaicroError, match="MAICRO_ACCOUNTS"):
-        settings.accounts()
+        settings.get()
 
 
 def test_missing_password_says_which_variable(monkeypatch):
     monkeypatch.delenv("MAICRO_READER_PASSWORD", raising=False)
     with pytest.raises(MaicroError, match="MAICRO_READER_PASSWORD is not set"):
-        settings.password("reader")
+        settings.get().password("reader")
 
 
 def test_users_xml_has_hashed_passwords_and_per_server_grants(passwords):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from maicro import targets
+from maicro.ingest import targets
 
 KNOWN = {"momentum_a", "carry_b"}
 

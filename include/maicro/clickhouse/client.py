@@ -27,7 +27,7 @@ def connect(
             port=endpoint.http_port,
             secure=endpoint.secure,
             username=settings.user(role),
-            password=settings.password(role),
+            password=settings.get().password(role),
             database=database or "",
             connect_timeout=kwargs.pop("connect_timeout", 5),
             send_receive_timeout=kwargs.pop("send_receive_timeout", 300),

@@ -23,7 +23,7 @@ from maicro import settings
 from maicro.clickhouse import users
 from maicro.clickhouse.endpoints import SERVERS, external_url
 from maicro.errors import MaicroError
-from maicro.services import pid_alive
+from maicro.stack.services import pid_alive
 
 HOST = "127.0.0.1"
 DEFAULT_PORTS = {"local": (18123, 19000), "cloud": (18124, 19001)}
@@ -45,7 +45,7 @@ class ServerState:
 
 
 def server_dir(name: str) -> Path:
-    return settings.state_dir() / "clickhouse" / name
+    return settings.get().state_dir / "clickhouse" / name
 
 
 def _state_file(name: str) -> Path:
@@ -66,9 +66,7 @@ def _free_port() -> int:
 
 
 def _port(name: str, kind: str) -> int:
-    default = DEFAULT_PORTS.get(name, (0, 0))[0 if kind == "http" else 1]
-    value = int(settings.env(f"MAICRO_{name.upper()}_{kind.upper()}_PORT", str(default)))
-    return value or _free_port()
+    return settings.get().embedded_port(name, kind) or _free_port()
 
 
 def ping(http_url: str, timeout: float = 2.0) -> bool:

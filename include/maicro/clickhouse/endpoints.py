@@ -34,7 +34,7 @@ class Endpoint:
 
 
 def external_url(name: str) -> str | None:
-    return settings.env(f"MAICRO_{name.upper()}_CLICKHOUSE_URL")
+    return settings.get().clickhouse_url(name)
 
 
 def parse_url(name: str, url: str) -> Endpoint:
@@ -62,7 +62,7 @@ def resolve(name: str) -> Endpoint:
     url = external_url(name)
     if url:
         return parse_url(name, url)
-    state_file = settings.state_dir() / "clickhouse" / name / "server.json"
+    state_file = settings.get().state_dir / "clickhouse" / name / "server.json"
     if not state_file.exists():
         raise MaicroError(
             f"the embedded {name} ClickHouse is not running: start it with `maicro clickhouse up`"

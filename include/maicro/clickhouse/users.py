@@ -12,9 +12,8 @@ import hashlib
 from xml.sax.saxutils import escape
 
 from maicro import settings
+from maicro.catalog import ANALYTICS_DATABASE, RAW_DATABASES
 
-RAW_DATABASES = ("hyperliquid", "maicro_logs", "maicro_monitors", "binance")
-ANALYTICS_DATABASE = "analytics"
 META_DATABASE = "maicro_meta"
 SERVERS = ("local", "cloud")
 
@@ -80,6 +79,16 @@ GRANTS: dict[str, dict[str, list[str]]] = {
         "local": [],
         "cloud": [f"GRANT SELECT ON {ANALYTICS_DATABASE}.*", "GRANT SELECT ON maicro_monitors.*"],
     },
+    "notifier": {
+        # Reports and alerts record what they sent (and alert state) in the local store, from
+        # where replication brings it to the cloud for the dashboard; they read the marts as
+        # the reader. Nothing else: a leaked notifier password cannot touch exchange data.
+        "local": [
+            "GRANT SELECT, INSERT ON maicro_monitors.report_deliveries",
+            "GRANT SELECT, INSERT ON maicro_monitors.alerts",
+        ],
+        "cloud": [],
+    },
 }
 
 # What the embedded server's in-process session (always `default`, from loopback, without a
@@ -106,7 +115,7 @@ def render_users_xml(server: str) -> str:
         name = settings.user(role)
         queries = "".join(f"<query>{escape(q)}</query>" for q in per_server[server])
         users.append(
-            f"<{name}><password_sha256_hex>{_sha256(settings.password(role))}</password_sha256_hex>"
+            f"<{name}><password_sha256_hex>{_sha256(settings.get().password(role))}</password_sha256_hex>"
             "<networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota>"
             f"<grants>{queries}</grants></{name}>"
         )
@@ -130,7 +139,7 @@ def render_users_sql(server: str, *, roles: tuple[str, ...] = tuple(GRANTS)) -> 
         name = settings.user(role)
         lines.append(
             f"CREATE USER IF NOT EXISTS {name} IDENTIFIED WITH sha256_hash BY "
-            f"'{_sha256(settings.password(role))}';"
+            f"'{_sha256(settings.get().password(role))}';"
         )
         lines.append(f"REVOKE ALL ON *.* FROM {name};")
         lines.extend(

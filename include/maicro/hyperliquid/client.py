@@ -76,10 +76,11 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
+        config = settings.get()
         return cls(
-            max_attempts=int(settings.env("MAICRO_HL_MAX_ATTEMPTS", "8")),
-            backoff_s=float(settings.env("MAICRO_HL_BACKOFF_S", "0.5")),
-            backoff_max_s=float(settings.env("MAICRO_HL_BACKOFF_MAX_S", "30")),
+            max_attempts=config.maicro_hl_max_attempts,
+            backoff_s=config.maicro_hl_backoff_s,
+            backoff_max_s=config.maicro_hl_backoff_max_s,
         )
 
 
@@ -140,14 +141,12 @@ def default_ledger_path(base_url: str):
     parsed = urlparse(base_url)
     tag = f"{parsed.hostname or 'api'}-{parsed.port or ''}".strip("-")
     digest = hashlib.sha1(base_url.encode()).hexdigest()[:8]
-    return settings.state_dir() / "hyperliquid" / f"weight-{tag}-{digest}.json"
+    return settings.get().state_dir / "hyperliquid" / f"weight-{tag}-{digest}.json"
 
 
 def default_budget(base_url: str) -> weights.WeightBudget:
     """The budget from `MAICRO_HL_WEIGHT_PER_MINUTE` (default 1200; 0 = no client-side limit)."""
-    per_minute = int(
-        settings.env("MAICRO_HL_WEIGHT_PER_MINUTE", str(weights.EXCHANGE_LIMIT_PER_MINUTE))
-    )
+    per_minute = settings.get().maicro_hl_weight_per_minute
     return weights.WeightBudget(per_minute, ledger_path=default_ledger_path(base_url))
 
 
@@ -164,8 +163,8 @@ class HyperliquidClient:
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
-        self.base_url = (base_url or settings.hyperliquid_api_url()).rstrip("/")
-        self.timeout_s = timeout_s or float(settings.env("MAICRO_HL_TIMEOUT_S", "10"))
+        self.base_url = (base_url or settings.get().hyperliquid_api_url).rstrip("/")
+        self.timeout_s = timeout_s or settings.get().maicro_hl_timeout_s
         self.budget = budget if budget is not None else default_budget(self.base_url)
         self.retry = retry or RetryPolicy.from_env()
         self._sleep = sleep

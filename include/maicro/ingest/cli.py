@@ -16,7 +16,7 @@ from maicro.errors import MaicroError
 
 
 def register(subparsers) -> None:
-    from maicro.ingest.catalog import DATA_TYPES
+    from maicro.catalog import DATA_TYPES
 
     ingest = subparsers.add_parser(
         "ingest", help="fetch Hyperliquid data for a window into the local ClickHouse"
@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 
 def _select_accounts(wanted: list[str] | None) -> list[settings.Account]:
-    accounts = settings.accounts()
+    accounts = settings.get().accounts
     if not wanted:
         return accounts
     by_address = {a.address: a for a in accounts}
@@ -84,8 +84,9 @@ class Progress:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from maicro.ingest.catalog import DATA_TYPES
-    from maicro.ingest.window import Window, parse_duration_ms
+    from maicro.catalog import DATA_TYPES
+    from maicro.ingest.window import Window
+    from maicro.settings import parse_duration_ms
 
     window = Window.of(args.start, args.end)
     data_types = tuple(t.strip() for t in args.only.split(",")) if args.only else DATA_TYPES
@@ -133,7 +134,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _targets_load(args: argparse.Namespace) -> int:
-    from maicro import targets
+    from maicro.ingest import targets
 
     n = targets.load_file(args.file)
     print(f"{args.file}: {n} target weights loaded")

@@ -22,13 +22,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from maicro import settings, targets
+from maicro import settings
+from maicro.catalog import DATA_TYPES
 from maicro.errors import MaicroError
 from maicro.hyperliquid.client import HyperliquidClient, HyperliquidUnavailable
-from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
+from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies, targets
 from maicro.ingest import records as r
-from maicro.ingest.catalog import DATA_TYPES, MONITOR_TABLES, TABLES  # noqa: F401 (re-export)
-from maicro.ingest.window import Window, parse_duration_ms
+from maicro.ingest.window import Window
 from maicro.ingest.writer import RunLogEntry, Writer
 
 _TIME_RANGED = {"fills": fills, "funding": funding, "ledger": ledger, "orders": orders}
@@ -70,7 +70,7 @@ class Outcome:
 
 def live_tolerance_ms() -> int:
     """How close to the exchange's clock a window must end for "now" snapshots to be taken."""
-    return parse_duration_ms(settings.env("MAICRO_INGEST_LIVE_TOLERANCE", "5m"))
+    return settings.get().live_tolerance_ms
 
 
 def _now_ms() -> int:
@@ -90,7 +90,7 @@ class Ingestion:
         run_id: str | None = None,
     ) -> None:
         self.window = window
-        self.accounts = settings.accounts() if accounts is None else accounts
+        self.accounts = settings.get().accounts if accounts is None else accounts
         if not self.accounts:
             raise MaicroError("MAICRO_ACCOUNTS is empty: set it to 0xADDRESS=strategy,...")
         self.client = client or HyperliquidClient()

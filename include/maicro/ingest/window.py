@@ -7,14 +7,10 @@ duplicates anything. Airflow hands us its data interval; the CLI parses `--start
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from maicro.errors import MaicroError
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
 def to_ms(value: datetime | str | int, name: str = "time") -> int:
@@ -43,13 +39,6 @@ def to_ms(value: datetime | str | int, name: str = "time") -> int:
 
 def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
-
-
-def parse_duration_ms(text: str) -> int:
-    match = _DURATION.match(text or "")
-    if not match or int(match[1]) == 0:
-        raise MaicroError(f"{text!r} is not a duration like 30m, 6h or 1d")
-    return int(match[1]) * _UNIT_MS[match[2]]
 
 
 @dataclass(frozen=True)

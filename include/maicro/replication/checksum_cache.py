@@ -15,7 +15,7 @@ from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
-from maicro.replication.catalog import Table
+from maicro.replication.discovery import Table
 
 CACHE_DDL = """CREATE TABLE IF NOT EXISTS maicro_meta.verify_cache
     (side LowCardinality(String), database String, table String, partition_id String,

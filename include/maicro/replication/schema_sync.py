@@ -13,7 +13,7 @@ from __future__ import annotations
 from clickhouse_connect.driver.client import Client
 
 from maicro.errors import MaicroError
-from maicro.replication.catalog import Table, discover
+from maicro.replication.discovery import Table, discover
 
 
 class IncompatibleSchema(MaicroError):

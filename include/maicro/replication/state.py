@@ -15,7 +15,7 @@ from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
-from maicro.replication.catalog import Table
+from maicro.replication.discovery import Table
 
 STATE_DDL = (
     "CREATE DATABASE IF NOT EXISTS maicro_meta",

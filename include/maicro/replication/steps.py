@@ -5,9 +5,9 @@ Kept here, not in the DAG file, so they are testable without Airflow and the DAG
 
 from __future__ import annotations
 
-from maicro.assets import table_uri
+from maicro.catalog import table_uri
 from maicro.errors import MaicroError
-from maicro.replication.catalog import PROJECT_TABLES
+from maicro.replication.discovery import project_tables
 
 
 def replicate_step(log=print) -> dict:
@@ -28,7 +28,7 @@ def replicate_step(log=print) -> dict:
         "foreign_tables": sorted(
             r.qualified
             for r in run.results
-            if r.qualified not in PROJECT_TABLES and r.status == "ok"
+            if r.qualified not in project_tables() and r.status == "ok"
         ),
     }
 

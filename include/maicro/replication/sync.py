@@ -17,15 +17,13 @@ from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
+from maicro import catalog
 from maicro.clickhouse.client import connect
 from maicro.errors import MaicroError
-from maicro.replication import catalog, schema_sync, state
-from maicro.replication.catalog import Table
+from maicro.replication import discovery, schema_sync, state
+from maicro.replication.discovery import Table
 from maicro.replication.target import ROLE, Target, choose, first_line
 
-# The tables the replication writes about itself; pushed after each run so the cloud's health
-# tab sees the run that just happened.
-MONITOR_TABLES = ("maicro_monitors.replication_runs", "maicro_monitors.verification_results")
 # optimize_on_insert=0: a Replacing stage must not collapse the unmerged duplicates a local
 # partition may hold while in flight; the cloud copy must hold exactly what local holds.
 TRANSFER_SETTINGS = {
@@ -196,10 +194,10 @@ def replicate(
     """
     from maicro.replication import monitor_log
 
-    databases = catalog.checked(databases)
+    databases = discovery.checked(databases)
     run = RunReport(new_run_id(), mode, None, datetime.now(UTC))
     local = connect("local", ROLE)
-    found = catalog.discover(local, databases, tables)
+    found = discovery.discover(local, databases, tables)
     try:
         run.target = choose(log)
     except MaicroError as exc:
@@ -240,9 +238,11 @@ def replicate(
 
 
 def push_monitors(local: Client, cloud: Client, target: Target, databases, run_id: str) -> None:
-    """Send the replication's own log rows now rather than with the next run."""
-    for table in catalog.discover(local, ["maicro_monitors"], ()):
-        if table.qualified in MONITOR_TABLES and table.database in databases:
+    """Send the replication's own log rows now rather than with the next run, so the cloud's
+    health tab sees the run that just happened."""
+    own_logs = {t.qualified for t in catalog.monitor_tables(catalog.REPLICATION)}
+    for table in discovery.discover(local, ["maicro_monitors"], ()):
+        if table.qualified in own_logs and table.database in databases:
             sync_table(local, cloud, target, table, run_id)
 
 

@@ -38,7 +38,7 @@ class Target:
         function = "remoteSecure" if self.endpoint.secure else "remote"
         return (
             f"{function}('{self.endpoint.host}:{self.endpoint.native_port}', '{database}', "
-            f"'{table}', '{settings.user(ROLE)}', '{_quote(settings.password(ROLE))}')"
+            f"'{table}', '{settings.user(ROLE)}', '{_quote(settings.get().password(ROLE))}')"
         )
 
 
@@ -49,7 +49,7 @@ def _quote(value: str) -> str:
 def scrub(text: str) -> str:
     """`text` without the replicator's password (remote() puts it into query and error texts)."""
     try:
-        secret = settings.password(ROLE)
+        secret = settings.get().password(ROLE)
     except MaicroError:
         return text
     for form in {secret, _quote(secret)}:
@@ -74,7 +74,7 @@ def candidates() -> list[Target | MaicroError]:
         found: list[Target | MaicroError] = [Target("primary", endpoints.resolve("cloud"))]
     except MaicroError as exc:  # e.g. the embedded cloud is not running
         found = [exc]
-    secondary = settings.env(SECONDARY_ENV)
+    secondary = settings.get().maicro_cloud_clickhouse_secondary_url
     if secondary:
         endpoint = endpoints.parse_url("cloud", secondary)
         found.append(Target("secondary", endpoint))

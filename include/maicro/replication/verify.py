@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from clickhouse_connect.driver.client import Client
 
 from maicro.clickhouse.client import connect
-from maicro.replication import catalog, checksum_cache, state
-from maicro.replication.catalog import Table
+from maicro.replication import checksum_cache, discovery, state
 from maicro.replication.checksum_cache import Checksums
+from maicro.replication.discovery import Table
 from maicro.replication.sync import new_run_id
 from maicro.replication.target import ROLE, Target, choose, first_line
 
@@ -205,10 +205,10 @@ def verify(
     `full` recomputes every checksum instead of reusing those of unchanged partitions."""
     from maicro.replication import monitor_log
 
-    databases = catalog.checked(databases)
+    databases = discovery.checked(databases)
     report = VerifyReport(new_run_id(), None, datetime.now(UTC))
     local = connect("local", ROLE)
-    found = [t for t in catalog.discover(local, databases, tables) if t.replicable]
+    found = [t for t in discovery.discover(local, databases, tables) if t.replicable]
     report.target = choose(log)
     bootstrap = report.target.client()
     state.ensure_tables(bootstrap)

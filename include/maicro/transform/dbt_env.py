@@ -45,7 +45,7 @@ def dbt_environment(target: str = "cloud", *, placeholder: bool = False) -> dict
     else:
         endpoint = resolve(target)
         host, port, secure = endpoint.host, endpoint.http_port, endpoint.secure
-        password = settings.password(ROLE)
+        password = settings.get().password(ROLE)
     env.update(
         {
             "MAICRO_DBT_TARGET": target,

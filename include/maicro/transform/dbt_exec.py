@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from maicro import settings
 from maicro.errors import MaicroError
 from maicro.transform.dbt_env import dbt_environment, dbt_executable
 
@@ -19,7 +20,7 @@ from maicro.transform.dbt_env import dbt_environment, dbt_executable
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        env = dbt_environment(os.environ.get("MAICRO_DBT_TARGET") or "cloud")
+        env = dbt_environment(settings.get().maicro_dbt_target)
         dbt = str(dbt_executable())
     except MaicroError as exc:
         print(f"maicro: {exc}", file=sys.stderr)

@@ -7,11 +7,11 @@ cosmos tasks and by hand, and a dbt crash can never take the caller down with it
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
+from maicro import settings
 from maicro.errors import MaicroError
 from maicro.transform.dbt_env import dbt_environment, dbt_executable, project_dir
 
@@ -124,8 +124,7 @@ def manifest_path() -> Path:
 
 def artifacts_dir() -> Path:
     """dbt's target path for this environment (DBT_TARGET_PATH, else dbt_project/target)."""
-    custom = os.environ.get("DBT_TARGET_PATH")
-    return Path(custom) if custom else project_dir() / "target"
+    return settings.get().dbt_target_path or project_dir() / "target"
 
 
 def generate_docs(*, target: str = "cloud") -> Path:

@@ -1,4 +1,4 @@
-"""Which tables get replicated and what their schema is, read from the local server.
+"""Which tables get replicated and what their schema is, discovered on the local server.
 
 Discovery is by database, not by a list of known tables: a table another producer created in a
 replicated database (e.g. `binance.trades`) is replicated without anyone telling us about it.
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
-from maicro import settings
+from maicro import catalog, settings
 from maicro.errors import MaicroError
 
-DEFAULT_DATABASES = ("maicro_monitors", "maicro_logs", "binance", "hyperliquid")
 # Never replicated: per-server bookkeeping, and the marts the cloud builds itself.
 NEVER_REPLICATED = (
     "maicro_meta",
@@ -25,27 +24,12 @@ NEVER_REPLICATED = (
     "INFORMATION_SCHEMA",
 )
 
-# The project's own raw tables (those the migrations create), for the DAG's static Asset lists.
-# tests/unit/test_replication_catalog.py keeps this in step with the migration files.
-PROJECT_TABLES = (
-    "hyperliquid.account_snapshots",
-    "hyperliquid.position_snapshots",
-    "hyperliquid.fills",
-    "hyperliquid.funding",
-    "hyperliquid.ledger_updates",
-    "hyperliquid.orders",
-    "hyperliquid.open_order_snapshots",
-    "hyperliquid.candles",
-    "hyperliquid.asset_contexts",
-    "hyperliquid.mids",
-    "maicro_logs.target_weights",
-    "maicro_logs.account_strategies",
-    "maicro_monitors.quarantine",
-    "maicro_monitors.api_latency",
-    "maicro_monitors.ingest_runs",
-    "maicro_monitors.replication_runs",
-    "maicro_monitors.verification_results",
-)
+
+def project_tables() -> tuple[str, ...]:
+    """The project's own raw tables (the catalog's); tables other producers create are
+    discovered at run time."""
+    return tuple(t.qualified for t in catalog.TABLES)
+
 
 DATE_TYPES = ("Date", "Date32", "DateTime", "DateTime64")
 
@@ -126,10 +110,7 @@ def _mentions(expression: str, name: str) -> bool:
 
 def configured_databases() -> tuple[str, ...]:
     """MAICRO_REPLICATION_DATABASES (comma-separated), default the four raw databases."""
-    raw = settings.env("MAICRO_REPLICATION_DATABASES")
-    return checked(
-        tuple(d.strip() for d in raw.split(",") if d.strip()) if raw else DEFAULT_DATABASES
-    )
+    return checked(settings.get().maicro_replication_databases)
 
 
 def checked(databases) -> tuple[str, ...]:

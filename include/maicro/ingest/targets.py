@@ -45,14 +45,14 @@ class Problem:
 
 
 def known_strategies() -> set[str]:
-    listed = settings.env("MAICRO_STRATEGIES")
-    if listed:
-        return {s.strip() for s in listed.split(",") if s.strip()}
-    return {a.strategy for a in settings.accounts() if a.strategy}
+    config = settings.get()
+    if config.maicro_strategies:
+        return set(config.maicro_strategies)
+    return {a.strategy for a in config.accounts if a.strategy}
 
 
 def max_abs_weight() -> float:
-    return float(settings.env("MAICRO_TARGET_MAX_ABS_WEIGHT", "10"))
+    return settings.get().maicro_target_max_abs_weight
 
 
 def read_file(path: str | Path) -> pd.DataFrame:
@@ -187,7 +187,7 @@ def load_file(path: str | Path, *, ch_client=None) -> int:
 
 
 def feed_url() -> str | None:
-    return settings.env("MAICRO_TARGETS_URL")
+    return settings.get().maicro_targets_url
 
 
 def fetch_feed(

@@ -20,7 +20,7 @@ from maicro.errors import MaicroError
 
 
 def service_dir() -> Path:
-    path = settings.state_dir() / "services"
+    path = settings.get().state_dir / "services"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -21,10 +21,11 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from maicro import services, settings
-from maicro.airflow_env import airflow_environment
+from maicro import settings
 from maicro.clickhouse import embedded
 from maicro.errors import MaicroError
+from maicro.stack import services
+from maicro.stack.airflow_env import airflow_environment
 
 BIN = Path(sys.executable).parent
 DEFAULT_AIRFLOW_PORT = 8080
@@ -70,7 +71,7 @@ def _get_json(url: str) -> dict | None:
 
 def _start_simulator(env: dict[str, str]) -> dict[str, str]:
     """Start `maicro simulate` in real time; returns the variables that point ingestion at it."""
-    port = int(settings.env("MAICRO_SIMULATOR_PORT", str(DEFAULT_SIMULATOR_PORT)))
+    port = settings.get().maicro_simulator_port
     url = f"http://127.0.0.1:{port}"
     services.start(
         "simulator",
@@ -111,7 +112,7 @@ def _airflow_password(home: Path) -> str:
 
 
 def _start_airflow(env: dict[str, str]) -> str:
-    port = int(settings.env("MAICRO_AIRFLOW_PORT", str(DEFAULT_AIRFLOW_PORT)))
+    port = settings.get().maicro_airflow_port
     airflow = airflow_environment()
     home = Path(airflow["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -164,8 +165,10 @@ def run_demo(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     try:
         _maicro("clickhouse", "up", env=env)
-        if settings.env("HYPERLIQUID_API_URL") and settings.env("MAICRO_ACCOUNTS"):
-            _say(f"using {settings.hyperliquid_api_url()} for {settings.env('MAICRO_ACCOUNTS')}")
+        config = settings.get()
+        if "hyperliquid_api_url" in config.model_fields_set and config.accounts:
+            accounts = ", ".join(a.address for a in config.accounts)
+            _say(f"using {config.hyperliquid_api_url} for {accounts}")
             days = 1
         else:
             env.update(_start_simulator(env))

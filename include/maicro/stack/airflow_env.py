@@ -13,7 +13,7 @@ from maicro import settings
 
 def airflow_environment(home: Path | None = None) -> dict[str, str]:
     root = settings.project_root()
-    home = Path(home or settings.state_dir() / "airflow")
+    home = Path(home or settings.get().state_dir / "airflow")
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
