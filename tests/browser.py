@@ -1,0 +1,118 @@
+"""Headless Chromium for the tests that look at a page as a person does (emails, dashboard,
+Airflow UI): one way to find or install the browser and take a screenshot.
+
+Chromium is a Debian package (browser downloads from elsewhere are unreachable here), so it is
+installed with apt-get when missing and the tests run as root; otherwise the test is failed with
+one line saying how. Screenshots are kept in tests/artifacts/ (git-ignored) to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+)
+
+
+def chromium() -> str:
+    """The chromium executable, installed from Debian's packages on first use (as root)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise RuntimeError("chromium is missing: run `sudo apt-get install -y chromium`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=600)
+    result = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
+    )
+    found = shutil.which("chromium")
+    if not found:
+        raise RuntimeError(f"apt-get install chromium failed: {result.stderr.strip()[-300:]}")
+    return found
+
+
+def screenshot(
+    url: str,
+    name: str,
+    *,
+    width: int = 1280,
+    height: int = 1600,
+    budget_ms: int = 20000,
+    extra_flags: tuple[str, ...] = (),
+) -> Path:
+    """Render `url` (http:// or file://) and save tests/artifacts/<name>.png; returns the path.
+
+    `--virtual-time-budget` lets scripts and images finish before the shot (without it the page
+    is blank).
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    out.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        subprocess.run(
+            [
+                chromium(),
+                *FLAGS,
+                *extra_flags,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--virtual-time-budget={budget_ms}",
+                f"--screenshot={out}",
+                url,
+            ],
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+    if not out.exists():
+        raise AssertionError(f"chromium wrote no screenshot of {url}")
+    return out
+
+
+def dump_dom(url: str, *, budget_ms: int = 20000, extra_flags: tuple[str, ...] = ()) -> str:
+    """The page's DOM after scripts ran (to find the numbers a person reads on it)."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        result = subprocess.run(
+            [
+                chromium(),
+                *FLAGS,
+                *extra_flags,
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={budget_ms}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    return result.stdout
+
+
+def is_blank(png: Path, *, min_colours: int = 8) -> bool:
+    """True when the image is (nearly) one colour: a page that did not render."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        colours = image.convert("RGB").resize((200, 200)).getcolors(maxcolors=200 * 200)
+    return colours is None or len(colours) < min_colours
