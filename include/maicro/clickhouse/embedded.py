@@ -66,7 +66,9 @@ def _free_port() -> int:
 
 
 def _port(name: str, kind: str) -> int:
-    return settings.get().embedded_port(name, kind) or _free_port()
+    # Only the pair has configured ports; any other embedded server (tests) takes free ones.
+    configured = settings.get().embedded_port(name, kind) if name in settings.SERVERS else 0
+    return configured or _free_port()
 
 
 def ping(http_url: str, timeout: float = 2.0) -> bool:
