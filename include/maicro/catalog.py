@@ -77,6 +77,25 @@ TABLES: tuple[RawTable, ...] = (
 )
 
 
+# The marts the transform builds (dbt_project/models/marts) that readers wait for: each is an Asset
+# `clickhouse://cloud/analytics/<mart>` emitted by transform_analytics when the mart was built.
+MARTS = (
+    "fct_pnl_daily",
+    "fct_account_daily",
+    "fct_reconciliation_daily",
+    "fct_positions_vs_targets",
+    "fct_tracking_error_daily",
+    "fct_execution_quality_daily",
+)
+
+
+def mart_uri(mart: str) -> str:
+    """The Asset of one analytics mart on the cloud (reports and alerts schedule on it)."""
+    if mart not in MARTS:
+        raise KeyError(f"unknown mart {mart!r}; expected one of {', '.join(MARTS)}")
+    return table_uri("cloud", ANALYTICS_DATABASE, mart)
+
+
 def data_tables() -> tuple[RawTable, ...]:
     """Exchange and strategy data: what the marts are built from (dbt sources)."""
     return tuple(t for t in TABLES if not t.monitor)
