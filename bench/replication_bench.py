@@ -1,7 +1,7 @@
 """Replication benchmark: 10M position-snapshot rows, local → cloud, on a throwaway embedded pair.
 
 Prints, all measured in this run on this machine:
-- full copy with our path (`maicro.replication.sync`: remote() + REPLACE PARTITION), rows/s;
+- full copy with our path (`maicro.replication.run`: remote() + REPLACE PARTITION), rows/s;
 - the naive alternative (client-side SELECT → Python rows → INSERT) and client-side Arrow
   streaming, rows/s, on the first N rows (--sample-rows; the naive copy of all 10M takes minutes);
   ratios of our rows/s to each;
@@ -78,8 +78,7 @@ def main() -> None:
 
     from maicro.clickhouse import embedded, migrations
     from maicro.clickhouse.client import connect
-    from maicro.replication.sync import replicate
-    from maicro.replication.verify import verify
+    from maicro.replication.run import replicate, verify
 
     quiet = lambda *_: None  # noqa: E731
     try:

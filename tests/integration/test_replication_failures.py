@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from maicro.clickhouse import embedded
 from maicro.clickhouse.client import connect
-from maicro.replication.sync import replicate
+from maicro.replication.run import replicate
 
 from tests.conftest import ROOT, run_maicro
 from tests.integration.replication_helpers import admin, count, rows, runs, seed_fills

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from maicro.replication.sync import replicate
+from maicro.replication.run import replicate
 
 from tests.conftest import run_maicro
 from tests.integration.replication_helpers import admin, count, rows, runs, seed_fills
@@ -217,6 +217,6 @@ def test_a_table_dropped_and_created_again_locally_is_sent_again(fresh_clickhous
 
 
 def verify_clean() -> bool:
-    from maicro.replication.verify import verify
+    from maicro.replication.run import verify
 
     return verify(databases=["binance"], log=lambda *_: None).mismatched == []

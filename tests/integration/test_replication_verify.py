@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from maicro.clickhouse.client import connect
-from maicro.replication.sync import replicate
-from maicro.replication.verify import verify
+from maicro.replication.run import replicate, verify
 
 from tests.conftest import run_maicro
 from tests.integration.replication_helpers import admin, count, rows, seed_fills

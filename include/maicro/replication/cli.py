@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 
 from maicro.errors import MaicroError
+from maicro.replication.repair import repair
+from maicro.replication.reports import RunReport
+from maicro.replication.run import replicate, verify
 
 
 def _scope(parser: argparse.ArgumentParser) -> None:
@@ -62,8 +65,6 @@ def _databases(args) -> list[str] | None:
 
 def run_replicate(args) -> int:
     if args.repair:
-        from maicro.replication.repair import repair
-
         report = repair(_databases(args), args.table)
         if report.after is None:
             return 0
@@ -74,8 +75,6 @@ def run_replicate(args) -> int:
             raise MaicroError("repair left mismatches in " + ", ".join(r.qualified for r in left))
         print(f"repair: {len(report.before.mismatched)} table(s) repaired, cloud matches local")
         return 0
-    from maicro.replication.sync import replicate
-
     run = replicate(_databases(args), args.table)
     print(
         f"replicate: run {run.run_id} to {run.target.label} {run.target.endpoint.http_url}: "
@@ -86,15 +85,13 @@ def run_replicate(args) -> int:
     return 0
 
 
-def _failures(run) -> str:
+def _failures(run: RunReport) -> str:
     return f"replication failed for {len(run.failed)} table(s): " + "; ".join(
         r.error for r in run.failed
     )
 
 
 def run_verify(args) -> int:
-    from maicro.replication.verify import verify
-
     report = verify(_databases(args), args.table, full=args.full)
     slices = sum(r.slices_checked for r in report.results)
     pending = sum(len(r.pending) for r in report.results)

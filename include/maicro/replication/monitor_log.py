@@ -1,7 +1,7 @@
 """Write each sync and verification to maicro_monitors (health tab, alerts).
 
 Rows go to the LOCAL server, the only one we can always reach, and travel to the cloud like any
-other maicro_monitors table: right after the run (sync.push_monitors) or, if the cloud was down,
+other maicro_monitors table: right after the run (run.push_monitors) or, if the cloud was down,
 with the first run after it comes back. Nothing about a failed run is lost.
 """
 
@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
 
-from maicro.replication.sync import RunReport
-from maicro.replication.verify import VerifyReport
+from maicro.replication.reports import RunReport, VerifyReport
 
 
 def _last_success(local: Client) -> dict[tuple[str, str], datetime]:

@@ -7,23 +7,18 @@ sync) even though its local signature did not change, and the tables are verifie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from maicro.replication.sync import RunReport, replicate
-from maicro.replication.verify import VerifyReport, verify
-
-
-@dataclass
-class RepairReport:
-    before: VerifyReport
-    run: RunReport | None
-    after: VerifyReport | None
+from maicro.replication.reports import RepairReport
+from maicro.replication.run import Log, replicate, verify
 
 
-def repair(databases=None, tables=(), *, log=print) -> RepairReport:
+def repair(
+    databases: Sequence[str] | None = None, tables: Sequence[str] = (), *, log: Log = print
+) -> RepairReport:
     before = verify(databases, tables, log=log)
     force: dict[str, set[str]] = {}
-    behind = set()
+    behind: set[str] = set()
     for result in before.results:
         if result.status == "mismatch":
             force[result.qualified] = {m.partition_id for m in result.mismatches}

@@ -8,12 +8,12 @@ from __future__ import annotations
 from maicro.catalog import table_uri
 from maicro.errors import MaicroError
 from maicro.replication.discovery import project_tables
+from maicro.replication.repair import repair
+from maicro.replication.run import Log, replicate
 
 
-def replicate_step(log=print) -> dict:
+def replicate_step(log: Log = print) -> dict:
     """One incremental sync; fails (for Airflow's retries and alerts) if any table failed."""
-    from maicro.replication.sync import replicate
-
     run = replicate(log=log)
     if run.failed:
         raise MaicroError(
@@ -38,10 +38,8 @@ def foreign_table_uris(summary: dict) -> list[str]:
     return [table_uri("cloud", *name.split(".", 1)) for name in summary.get("foreign_tables", [])]
 
 
-def verify_and_repair_step(log=print) -> dict:
+def verify_and_repair_step(log: Log = print) -> dict:
     """Verify everything; re-send what differs; fail only if the cloud still differs after that."""
-    from maicro.replication.repair import repair
-
     report = repair(log=log)
     still = report.after.mismatched if report.after else []
     if still:

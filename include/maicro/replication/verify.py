@@ -13,70 +13,27 @@ is behind, not wrong, and the next sync sends it. Only the others are mismatches
 
 Routine verifications hash only partitions that changed on that side since they were last hashed
 (checksum_cache); `full=True` (`maicro verify --full`) hashes everything.
+
+One table at a time; connecting, choosing the target and recording the run is `run.verify`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import TypeVar
 
 from clickhouse_connect.driver.client import Client
 
-from maicro.clickhouse.client import connect
-from maicro.replication import checksum_cache, discovery, state
+from maicro.replication import checksum_cache, state
 from maicro.replication.checksum_cache import Checksums
 from maicro.replication.discovery import Table
-from maicro.replication.sync import new_run_id
-from maicro.replication.target import ROLE, Target, choose, first_line
+from maicro.replication.reports import Mismatch, TableVerification
+from maicro.replication.target import first_line
 
-
-@dataclass(frozen=True)
-class Mismatch:
-    partition_id: str
-    day: str
-    local_rows: int
-    cloud_rows: int
-    local_checksum: int | None
-    cloud_checksum: int | None
-    pending: bool = False
-
-    def describe(self) -> str:
-        where = f"partition {self.partition_id}" + (f" day {self.day}" if self.day else "")
-        if self.local_rows != self.cloud_rows:
-            return f"{where}: {self.local_rows} rows locally, {self.cloud_rows} on the cloud"
-        return f"{where}: {self.local_rows} rows on both sides but different content (checksum)"
-
-
-@dataclass
-class TableVerification:
-    database: str
-    table: str
-    slices_checked: int = 0
-    local_rows: int = 0
-    cloud_rows: int = 0
-    mismatches: list[Mismatch] = field(default_factory=list)
-    pending: list[Mismatch] = field(default_factory=list)
-    status: str = "ok"  # ok | mismatch | failed
-    error: str = ""
-    duration_s: float = 0.0
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.database}.{self.table}"
-
-
-@dataclass
-class VerifyReport:
-    run_id: str
-    target: Target | None
-    verified_at: datetime
-    results: list[TableVerification] = field(default_factory=list)
-
-    @property
-    def mismatched(self) -> list[TableVerification]:
-        return [r for r in self.results if r.status != "ok"]
+ClientFactory = Callable[[], Client]
+T = TypeVar("T")
 
 
 def slice_checksums(client: Client, table: Table, partitions: list[str] | None = None) -> Checksums:
@@ -110,7 +67,7 @@ def _signatures(client: Client, table: Table) -> dict[str, str]:
 
 
 def verify_table(
-    local_factory, cloud_factory, table: Table, *, full: bool = False
+    local_factory: ClientFactory, cloud_factory: ClientFactory, table: Table, *, full: bool = False
 ) -> TableVerification:
     """Compare one table. Partitions whose version (on that side) was hashed before come from the
     cache; the rest is computed on both servers concurrently, each on its own client."""
@@ -190,50 +147,9 @@ def verify_table(
     return result
 
 
-def _with(factory, work):
+def _with(factory: ClientFactory, work: Callable[[Client], T]) -> T:
     client = factory()
     try:
         return work(client)
     finally:
         client.close()
-
-
-def verify(
-    databases=None, tables=(), *, full: bool = False, log=print, record: bool = True
-) -> VerifyReport:
-    """Verify every replicable table of the configured databases (or `tables`) on the sync target;
-    `full` recomputes every checksum instead of reusing those of unchanged partitions."""
-    from maicro.replication import monitor_log
-
-    databases = discovery.checked(databases)
-    report = VerifyReport(new_run_id(), None, datetime.now(UTC))
-    local = connect("local", ROLE)
-    found = [t for t in discovery.discover(local, databases, tables) if t.replicable]
-    report.target = choose(log)
-    bootstrap = report.target.client()
-    state.ensure_tables(bootstrap)
-    bootstrap.close()
-    for table in found:
-        result = verify_table(
-            lambda: connect("local", ROLE), report.target.client, table, full=full
-        )
-        report.results.append(result)
-        if result.status == "mismatch":
-            for mismatch in result.mismatches:
-                log(f"MISMATCH {table.qualified} {mismatch.describe()}")
-        elif result.status == "failed":
-            log(f"FAILED {result.error}")
-        if result.pending:
-            log(
-                f"pending {table.qualified}: {len(result.pending)} slice(s) changed locally since "
-                "the last sync (sent by the next sync)"
-            )
-    if record:
-        monitor_log.record_verifications(local, report)
-        from maicro.replication.sync import push_monitors
-
-        cloud = report.target.client()
-        push_monitors(local, cloud, report.target, databases, report.run_id)
-        cloud.close()
-    local.close()
-    return report
