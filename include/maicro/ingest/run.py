@@ -121,9 +121,8 @@ class Ingestion:
             )
         outcome = Outcome(data_type, self.window)
         self._record_account_strategies()
-        step = getattr(self, f"_{data_type}")
         try:
-            step(outcome)
+            STEPS[data_type](self, outcome)
         finally:
             self.writer.log_run(outcome.entries)
             self.writer.log_round_trips(self.client.source, self.client.round_trips)
@@ -220,8 +219,6 @@ class Ingestion:
                 self._store(entry, module.TABLE, module.COLUMNS, parsed, module.TIME_COLUMN)
 
             self._guarded(entry, body)
-
-    _fills = _funding = _ledger = _orders = _time_ranged
 
     def server_time(self) -> int:
         """The exchange's clock (once per run), which decides whether "now" snapshots apply."""
@@ -367,6 +364,19 @@ class Ingestion:
                 )
 
         self._guarded(entry, body)
+
+
+# Each data type's step; every one of catalog.DATA_TYPES has one (tests/unit/test_ingest_steps.py).
+STEPS: dict[str, Callable[[Ingestion, Outcome], None]] = {
+    "fills": Ingestion._time_ranged,
+    "funding": Ingestion._time_ranged,
+    "ledger": Ingestion._time_ranged,
+    "orders": Ingestion._time_ranged,
+    "snapshots": Ingestion._snapshots,
+    "market": Ingestion._market,
+    "candles": Ingestion._candles,
+    "targets": Ingestion._targets,
+}
 
 
 def run_window(

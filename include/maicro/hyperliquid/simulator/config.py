@@ -16,6 +16,58 @@ DEFAULT_COINS = ("BTC", "ETH", "SOL", "HYPE", "AVAX", "DOGE")
 STRATEGY_KINDS = ("momentum", "carry")
 
 
+@dataclass(frozen=True)
+class FundModel:
+    """How the simulated traders behave: every probability and range trader.py draws from.
+
+    Ranges are (low, high) as passed to `randrange` (ints, high excluded) or `uniform` (floats).
+    The defaults are the fund every test and benchmark knows; changing one changes the history
+    (tests/unit/test_simulator_fingerprint.py says so).
+    """
+
+    # per account, drawn once: share of orders taking liquidity = base + spread * U(0, 1)
+    taker_share_base: float = 0.35
+    taker_share_spread: float = 0.3
+    leverage_choices: tuple[int, ...] = (3, 5, 10)
+    initial_deposit_thousands: tuple[int, int] = (250, 1500)  # USDC, when not configured
+    # per rebalance period: the plan starts this long after the decision
+    plan_lag_ms: tuple[int, int] = (MINUTE_MS, 10 * MINUTE_MS)
+    fills_per_order: float = 1.6  # orders per coin = its share of the period's fills / this
+    # takers (IOC limit or market orders)
+    market_order_share: float = 0.3
+    taker_limit_offset: float = 0.01  # IOC limit this fraction through the mark
+    taker_full_fill: float = 0.93  # otherwise a partial fill, then canceled
+    taker_partial_range: tuple[float, float] = (0.3, 0.9)  # filled share of a partial
+    taker_extra_fills: tuple[float, ...] = (0.35, 0.12)  # chance of a 2nd, a 3rd fill
+    taker_fill_delay_ms: tuple[int, int] = (1, 300)  # between placement and each fill
+    slippage_bp_sigma: float = 2.0  # |N(0, sigma)| + min, in bp, always against the taker
+    slippage_bp_min: float = 0.3
+    # makers (GTC / ALO at or inside the mid)
+    maker_inside_bp: tuple[float, float] = (0.0, 5.0)
+    alo_share: float = 0.3
+    maker_full_fill: float = 0.75
+    maker_any_fill: float = 0.9  # full (1 lot) or partial up to here; else canceled unfilled
+    maker_partial_range: tuple[float, float] = (0.2, 0.9)
+    maker_extra_fills: tuple[float, ...] = (0.4, 0.15)
+    maker_fill_delay_ms: tuple[int, int] = (2000, 20 * MINUTE_MS)
+    maker_cancel_delay_ms: tuple[int, int] = (1000, 45 * MINUTE_MS)
+    alo_reject_share: float = 0.5  # of unfilled ALO orders: rejected on arrival instead
+    # fees
+    builder_share: float = 0.15  # orders carrying a builder fee
+    maker_rebate_share: float = 0.3  # maker fills paid a rebate instead of the maker fee
+    # liquidations (with SimConfig.liquidations): chance per account-day
+    liquidation_day_share: float = 0.25
+    # ledger (with SimConfig.ledger_activity); amounts in hundreds of USDC
+    ledger_margin_ms: int = 30 * MINUTE_MS  # events keep this far from the day's edges
+    deposit_share: float = 0.3
+    deposit_hundreds: tuple[int, int] = (50, 500)
+    withdraw_share: float = 0.25
+    withdraw_hundreds: tuple[int, int] = (20, 200)
+    transfer_hundreds: tuple[int, int] = (10, 100)  # internal transfer, every 3rd day
+    class_transfer_hundreds: tuple[int, int] = (5, 50)  # spot <-> perp, every 3rd day
+    to_perp_share: float = 0.5
+
+
 @dataclass
 class SimConfig:
     """Knobs of the simulated fund and exchange.
@@ -44,6 +96,7 @@ class SimConfig:
     # ~1.6 MB per account-day at 800 fills/day, so lower it for multi-year runs)
     rate_limit_per_min: int = 1200
     faults: dict = field(default_factory=dict)  # initial fault switches, see faults.py
+    fund: FundModel = field(default_factory=FundModel)  # the traders' behaviour
 
     def resolved(self) -> SimConfig:
         """A copy with start/now filled in and values checked."""

@@ -12,6 +12,8 @@ known `type` and its required fields is a `BadRequest` (HTTP 422, plain text).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from .decimals import DAY_MS, HOUR_MS, fmt_scaled
 from .market import INTERVALS
@@ -27,7 +29,7 @@ from .render import (
     order_fields,
     spot_meta,
 )
-from .trader import ZERO_HASH
+from .trader import ZERO_HASH, DayData
 
 FILL_PAGE = 2000
 PAGE = 500
@@ -69,7 +71,7 @@ def _time(body: dict, key: str, required: bool) -> int | None:
 class InfoApi:
     def __init__(self, sim: Simulator):
         self.sim = sim
-        self.horizons = getattr(sim.config, "horizons", True)
+        self.horizons = sim.config.horizons
 
     def handle(self, body, exotic: bool = False):
         """(JSON-able answer, number of items for the weight) or BadRequest."""
@@ -78,7 +80,7 @@ class InfoApi:
                 "Failed to deserialize the JSON body into the target type: expected an object"
             )
         kind = body.get("type")
-        handler = getattr(self, f"_t_{kind}", None) if isinstance(kind, str) else None
+        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise BadRequest(
                 f"Failed to deserialize the JSON body into the target type: unknown "
@@ -86,7 +88,7 @@ class InfoApi:
             )
         now = self.sim.now_ms()
         with self.sim._lock:
-            answer = handler(body, now)
+            answer = handler(self, body, now)
         if exotic:
             answer = add_exotic(kind, answer, now)
         return answer, len(answer) if isinstance(answer, list) else 0
@@ -215,7 +217,7 @@ class InfoApi:
                 rank += 1
         return out
 
-    def _range(self, body, now, kind):
+    def _range(self, body, now, records: Callable[[DayData], list[dict]]):
         user = _user(body)
         start = _time(body, "startTime", True)
         end = _time(body, "endTime", False)
@@ -225,7 +227,7 @@ class InfoApi:
             return []
         out = []
         for d in range(max(0, self.sim.day_index(start)), self.sim.day_index(end) + 1):
-            for r in getattr(self.sim.day(i, d), kind):
+            for r in records(self.sim.day(i, d)):
                 t = r["time"]
                 if t > end:
                     return out
@@ -236,10 +238,10 @@ class InfoApi:
         return out
 
     def _t_userFunding(self, body, now):
-        return self._range(body, now, "funding")
+        return self._range(body, now, lambda day: day.funding)
 
     def _t_userNonFundingLedgerUpdates(self, body, now):
-        return self._range(body, now, "ledger")
+        return self._range(body, now, lambda day: day.ledger)
 
     def _t_candleSnapshot(self, body, now):
         req = body.get("req")
@@ -316,6 +318,28 @@ class InfoApi:
                     pts_pnl.append([t, fmt_scaled(av - base, 6)])
             out.append([name, {"accountValueHistory": pts_av, "pnlHistory": pts_pnl, "vlm": "0.0"}])
         return out
+
+
+# The request types served: body `type` -> the method answering it (as of `now`).
+HANDLERS: dict[str, Callable[[InfoApi, dict, int], Any]] = {
+    "meta": InfoApi._t_meta,
+    "spotMeta": InfoApi._t_spotMeta,
+    "metaAndAssetCtxs": InfoApi._t_metaAndAssetCtxs,
+    "allMids": InfoApi._t_allMids,
+    "clearinghouseState": InfoApi._t_clearinghouseState,
+    "spotClearinghouseState": InfoApi._t_spotClearinghouseState,
+    "openOrders": InfoApi._t_openOrders,
+    "frontendOpenOrders": InfoApi._t_frontendOpenOrders,
+    "historicalOrders": InfoApi._t_historicalOrders,
+    "orderStatus": InfoApi._t_orderStatus,
+    "userFills": InfoApi._t_userFills,
+    "userFillsByTime": InfoApi._t_userFillsByTime,
+    "userFunding": InfoApi._t_userFunding,
+    "userNonFundingLedgerUpdates": InfoApi._t_userNonFundingLedgerUpdates,
+    "candleSnapshot": InfoApi._t_candleSnapshot,
+    "fundingHistory": InfoApi._t_fundingHistory,
+    "portfolio": InfoApi._t_portfolio,
+}
 
 
 def add_exotic(kind: str, answer, now: int):

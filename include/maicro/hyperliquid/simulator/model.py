@@ -101,8 +101,9 @@ class Simulator:
             if cfg.initial_deposit is not None:
                 initial = int(round(cfg.initial_deposit * MICRO))
             else:
+                thousands = cfg.fund.initial_deposit_thousands
                 initial = (
-                    random.Random(f"{cfg.seed}:initial:{i}").randrange(250, 1500) * 1000 * MICRO
+                    random.Random(f"{cfg.seed}:initial:{i}").randrange(*thousands) * 1000 * MICRO
                 )
             self._models.append(
                 AccountModel(
@@ -118,6 +119,7 @@ class Simulator:
                     cfg.ledger_activity,
                     cfg.liquidations,
                     targets=lambda period, i=i: self._targets_for(i, period),
+                    fund=cfg.fund,
                 )
             )
         self._snapshots: list[list[Snapshot]] = [[m.start] for m in self._models]

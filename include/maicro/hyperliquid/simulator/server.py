@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlparse
 from .config import SimConfig
 from .decimals import ms_to_iso, parse_time
 from .faults import Faults, add_extra_fields, malform_body, truncate_body
-from .info import BadRequest, InfoApi
+from .info import HANDLERS, BadRequest, InfoApi
 from .model import Simulator
 from .ratelimit import RateLimiter, base_weight, extra_weight
 
@@ -215,7 +215,7 @@ def _handler_class(app: _App):
             except (ValueError, UnicodeDecodeError):
                 return self._text(422, "Failed to deserialize the JSON body into the target type")
             kind = body.get("type") if isinstance(body, dict) else None
-            if not isinstance(kind, str) or not hasattr(app.info, f"_t_{kind}"):
+            if not isinstance(kind, str) or kind not in HANDLERS:
                 return self._text(
                     422,
                     "Failed to deserialize the JSON body into the target type: "

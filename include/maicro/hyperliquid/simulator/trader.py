@@ -31,9 +31,11 @@ import hashlib
 import heapq
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .book import apply_fill
+from .config import FundModel
 from .decimals import (
     DAY_MS,
     HOUR_MS,
@@ -116,6 +118,66 @@ class Order:
         return "open", self.timestamp, self.orig_lots - filled
 
 
+@dataclass(frozen=True, slots=True)
+class StateRecord:
+    """The books after one event that changed them (`coin` -1: only the cash changed)."""
+
+    time: int
+    coin: int
+    lots: int
+    entry: float
+    cash: int
+    cum_all: int
+    cum_open: int
+    cum_change: int
+
+
+# The events of a day, processed in (time, priority, creation) order.
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    """A deposit, withdrawal or transfer moving this account's cash."""
+
+    plan: LedgerPlan
+
+
+@dataclass(frozen=True, slots=True)
+class FundingEvent:
+    """The hourly funding settlement (HH:00)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerNote:
+    """An informational ledger record (a liquidation): moves no money."""
+
+    record: dict
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEvent:
+    """A rebalance decision taken at `period_start`, acted on at the event's time."""
+
+    period_start: int
+    liquidate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FillEvent:
+    """One fill of `order`: `signed_lots` > 0 buys."""
+
+    coin: int
+    signed_lots: int
+    px6: int
+    order: Order
+    crossed: bool  # taker
+    fee_e6: int
+    builder: bool
+    liquidation: dict | None
+
+
+Event = LedgerEvent | FundingEvent | LedgerNote | PlanEvent | FillEvent
+Push = Callable[[int, int, Event], None]
+
+
 @dataclass
 class CoinDay:
     realized: int = 0  # micro-USD
@@ -134,8 +196,7 @@ class DayData:
     funding: list[dict]
     ledger: list[dict]
     orders: list[Order]
-    # state log: (time, coin index or -1, lots, entry, cash, cum_all, cum_open, cum_change)
-    log: list[tuple]
+    log: list[StateRecord]
     coins: dict[int, CoinDay]
     deposits: int = 0  # micro-USD inflows (deposit, incoming transfers, toPerp class transfers)
     withdrawals: int = 0  # micro-USD outflows
@@ -185,7 +246,14 @@ class LedgerPlan:
 
 
 def ledger_plans(
-    seed: int, n_accounts: int, account: int, day: int, day0: int, initial: int, activity: bool
+    seed: int,
+    n_accounts: int,
+    account: int,
+    day: int,
+    day0: int,
+    initial: int,
+    activity: bool,
+    fund: FundModel,
 ) -> list[LedgerPlan]:
     """The ledger events sent *by* account `account` on day index `day` (deposits are 'sent' by the
     outside world to the account, so they appear here too)."""
@@ -198,16 +266,19 @@ def ledger_plans(
     base = day0 + day * DAY_MS
 
     def at() -> int:
-        return _avoid_hour(base + rng.randrange(30 * MINUTE_MS, DAY_MS - 30 * MINUTE_MS))
+        margin = fund.ledger_margin_ms
+        return _avoid_hour(base + rng.randrange(margin, DAY_MS - margin))
 
-    if rng.random() < 0.3:
-        out.append(LedgerPlan(at(), "deposit", rng.randrange(50, 500) * 100 * MICRO, -1, account))
-    if rng.random() < 0.25:
+    if rng.random() < fund.deposit_share:
+        when = at()  # drawn before the amount, as the history has always been generated
+        amount = rng.randrange(*fund.deposit_hundreds) * 100 * MICRO
+        out.append(LedgerPlan(when, "deposit", amount, -1, account))
+    if rng.random() < fund.withdraw_share:
         out.append(
             LedgerPlan(
                 at(),
                 "withdraw",
-                rng.randrange(20, 200) * 100 * MICRO,
+                rng.randrange(*fund.withdraw_hundreds) * 100 * MICRO,
                 account,
                 -1,
                 fee=MICRO,
@@ -218,12 +289,16 @@ def ledger_plans(
         dest = (account + 1) % n_accounts if n_accounts > 1 else -1
         out.append(
             LedgerPlan(
-                at(), "internalTransfer", rng.randrange(10, 100) * 100 * MICRO, account, dest
+                at(),
+                "internalTransfer",
+                rng.randrange(*fund.transfer_hundreds) * 100 * MICRO,
+                account,
+                dest,
             )
         )
     if day % 3 == 2:
-        to_perp = rng.random() < 0.5
-        amount = rng.randrange(5, 50) * 100 * MICRO
+        to_perp = rng.random() < fund.to_perp_share
+        amount = rng.randrange(*fund.class_transfer_hundreds) * 100 * MICRO
         out.append(
             LedgerPlan(
                 at(),
@@ -253,7 +328,8 @@ class AccountModel:
         initial_micro: int,
         ledger_activity: bool,
         liquidations: bool,
-        targets,
+        targets: Callable[[int], dict[int, float]],
+        fund: FundModel,
     ):
         self.index = index
         self.address = address
@@ -266,11 +342,12 @@ class AccountModel:
         self.initial = initial_micro
         self.ledger_activity = ledger_activity
         self.liquidations = liquidations
-        self.targets = targets  # callable(period index) -> {coin index: weight}
+        self.targets = targets  # period index -> {coin index: weight}
+        self.fund = fund
         n = len(market.specs)
         prng = random.Random(f"{seed}:account-params:{index}")
-        self.taker_share = 0.35 + 0.3 * prng.random()
-        self.leverage = prng.choice((3, 5, 10))
+        self.taker_share = fund.taker_share_base + fund.taker_share_spread * prng.random()
+        self.leverage = prng.choice(fund.leverage_choices)
         self.start = Snapshot(
             [0] * n,
             [0.0] * n,
@@ -296,7 +373,14 @@ class AccountModel:
         plans = [
             p
             for p in ledger_plans(
-                self.seed, n, self.index, day, self.origin, self.initial, self.ledger_activity
+                self.seed,
+                n,
+                self.index,
+                day,
+                self.origin,
+                self.initial,
+                self.ledger_activity,
+                self.fund,
             )
         ]
         if self.ledger_activity and day > 0:
@@ -304,7 +388,9 @@ class AccountModel:
                 if other != self.index:
                     plans += [
                         p
-                        for p in ledger_plans(self.seed, n, other, day, self.origin, 0, True)
+                        for p in ledger_plans(
+                            self.seed, n, other, day, self.origin, 0, True, self.fund
+                        )
                         if p.kind == "internalTransfer" and p.target == self.index
                     ]
         return plans
@@ -347,53 +433,54 @@ class AccountModel:
         d1 = d0 + DAY_MS
         m.ensure(d1 - 1)
         rng = random.Random(f"{self.seed}:trader:{self.index}:{day}")
-        heap: list = []
+        heap: list[tuple[int, int, int, Event]] = []
         seq = 0
 
-        def push(t, prio, kind, data):
+        def push(t: int, prio: int, event: Event) -> None:
             nonlocal seq
-            heapq.heappush(heap, (t, prio, seq, kind, data))
+            heapq.heappush(heap, (t, prio, seq, event))
             seq += 1
 
         for p in self._ledger_for_day(day):
-            push(p.time, _LEDGER, "ledger", p)
+            push(p.time, _LEDGER, LedgerEvent(p))
         for h in range(24):
-            push(d0 + h * HOUR_MS, _FUNDING, "funding", None)
+            push(d0 + h * HOUR_MS, _FUNDING, FundingEvent())
         liq_period = None
         if (
             self.liquidations
             and day > 0
-            and random.Random(f"{self.seed}:liq:{self.index}:{day}").random() < 0.25
+            and random.Random(f"{self.seed}:liq:{self.index}:{day}").random()
+            < self.fund.liquidation_day_share
         ):
             liq_period = random.Random(f"{self.seed}:liqp:{self.index}:{day}").randrange(
                 DAY_MS // self.rebalance_ms
             )
         for k in range(DAY_MS // self.rebalance_ms):
             t0 = d0 + k * self.rebalance_ms
-            lag = rng.randrange(MINUTE_MS, 10 * MINUTE_MS)
-            push(t0 + lag, _PLAN, "plan", (t0, k == liq_period))
+            lag = rng.randrange(*self.fund.plan_lag_ms)
+            push(t0 + lag, _PLAN, PlanEvent(t0, k == liq_period))
 
         data = DayData(day, start.copy(), start, [], [], [], [], [], {})
         while heap:
-            t, _prio, _seq, kind, payload = heapq.heappop(heap)
-            if kind == "ledger":
-                record, change = self._render_ledger(payload)
-                s.cash += change
-                if change > 0:
-                    data.deposits += change
-                else:
-                    data.withdrawals -= change
-                data.ledger.append(record)
-                data.log.append((t, -1, 0, 0.0, s.cash, 0, 0, 0))
-            elif kind == "funding":
-                self._settle_funding(t, s, data)
-            elif kind == "ledger_note":  # informational (liquidation): moves no money
-                data.ledger.append(payload)
-            elif kind == "plan":
-                t0, liquidate = payload
-                self._plan(t, t0, s, rng, data, push, liquidate)
-            else:
-                self._apply_fill(t, s, data, *payload)
+            t, _prio, _seq, event = heapq.heappop(heap)
+            match event:
+                case LedgerEvent(plan):
+                    record, change = self._render_ledger(plan)
+                    s.cash += change
+                    if change > 0:
+                        data.deposits += change
+                    else:
+                        data.withdrawals -= change
+                    data.ledger.append(record)
+                    data.log.append(StateRecord(t, -1, 0, 0.0, s.cash, 0, 0, 0))
+                case FundingEvent():
+                    self._settle_funding(t, s, data)
+                case LedgerNote(record):
+                    data.ledger.append(record)
+                case PlanEvent(period_start, liquidate):
+                    self._plan(t, period_start, s, rng, data, push, liquidate)
+                case FillEvent():
+                    self._apply_fill(t, s, data, event)
         data.orders.sort(key=lambda o: (o.timestamp, o.oid))
         data.end = s
         return data
@@ -427,7 +514,9 @@ class AccountModel:
                 }
             )
             data.log.append(
-                (t, c, lots, s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c])
+                StateRecord(
+                    t, c, lots, s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c]
+                )
             )
 
     def _plan(
@@ -437,7 +526,7 @@ class AccountModel:
         s: Snapshot,
         rng: random.Random,
         data: DayData,
-        push,
+        push: Push,
         liquidate: bool,
     ) -> None:
         """Size the period's orders on the account value at tp and schedule their fills."""
@@ -481,7 +570,7 @@ class AccountModel:
         window = max(MINUTE_MS, (period_end - tp) // 2)
         for c, (delta, target) in deltas.items():
             f_c = max(1, int(round(n_fills * size[c] / total)))
-            n_orders = max(1, int(round(f_c / 1.6)))
+            n_orders = max(1, int(round(f_c / self.fund.fills_per_order)))
             for part in _split(abs(delta), n_orders, rng):
                 t_place = _avoid_hour(tp + rng.randrange(window))
                 self._order(
@@ -506,8 +595,9 @@ class AccountModel:
         s: Snapshot,
         rng: random.Random,
         data: DayData,
-        push,
+        push: Push,
     ) -> None:
+        fund = self.fund
         m = self.market
         spec = m.specs[c]
         sign = 1 if signed > 0 else -1
@@ -518,8 +608,8 @@ class AccountModel:
         taker = rng.random() < self.taker_share
         last_ok = period_end - 2000
         if taker:
-            market_order = rng.random() < 0.3
-            limit6 = m.round_px6(c, mark6 / MICRO * (1 + sign * 0.01))
+            market_order = rng.random() < fund.market_order_share
+            limit6 = m.round_px6(c, mark6 / MICRO * (1 + sign * fund.taker_limit_offset))
             order = Order(
                 oid,
                 spec.name,
@@ -533,19 +623,22 @@ class AccountModel:
                 reduce_only,
             )
             u = rng.random()
-            filled = lots if u < 0.93 or lots == 1 else max(1, int(lots * rng.uniform(0.3, 0.9)))
-            k = min(filled, 1 + (rng.random() < 0.35) + (rng.random() < 0.12))
+            if u < fund.taker_full_fill or lots == 1:
+                filled = lots
+            else:
+                filled = max(1, int(lots * rng.uniform(*fund.taker_partial_range)))
+            k = min(filled, 1 + sum(rng.random() < p for p in fund.taker_extra_fills))
             t = t_place
             fills = []
             for q in _split(filled, k, rng):
-                t = _avoid_hour(t + rng.randrange(1, 300))
-                slip = abs(rng.gauss(0.0, 2.0)) + 0.3  # bp, always against the taker
+                t = _avoid_hour(t + rng.randrange(*fund.taker_fill_delay_ms))
+                slip = abs(rng.gauss(0.0, fund.slippage_bp_sigma)) + fund.slippage_bp_min
                 px6 = m.round_px6(c, m.px6_generated(c, t) / MICRO * (1 + sign * slip / 1e4))
                 fills.append((t, q, px6))
             order.end_time = t if filled == lots else t + 1
             order.end_status = "filled" if filled == lots else "canceled"
         else:
-            inside = rng.uniform(0.0, 5.0)
+            inside = rng.uniform(*fund.maker_inside_bp)
             limit6 = m.round_px6(c, mark6 / MICRO * (1 - sign * inside / 1e4))
             order = Order(
                 oid,
@@ -556,21 +649,21 @@ class AccountModel:
                 spec.sz_decimals,
                 t_place,
                 "Limit",
-                "Alo" if rng.random() < 0.3 else "Gtc",
+                "Alo" if rng.random() < fund.alo_share else "Gtc",
                 reduce_only,
             )
             u = rng.random()
-            if u < 0.75 or lots == 1 and u < 0.9:
+            if u < fund.maker_full_fill or lots == 1 and u < fund.maker_any_fill:
                 filled = lots
-            elif u < 0.9:
-                filled = max(1, int(lots * rng.uniform(0.2, 0.9)))
+            elif u < fund.maker_any_fill:
+                filled = max(1, int(lots * rng.uniform(*fund.maker_partial_range)))
             else:
                 filled = 0
             fills = []
             if filled:
-                k = min(filled, 1 + (rng.random() < 0.4) + (rng.random() < 0.15))
+                k = min(filled, 1 + sum(rng.random() < p for p in fund.maker_extra_fills))
                 times = sorted(
-                    _avoid_hour(min(last_ok, t_place + rng.randrange(2000, 20 * MINUTE_MS)))
+                    _avoid_hour(min(last_ok, t_place + rng.randrange(*fund.maker_fill_delay_ms)))
                     for _ in range(k)
                 )
                 fills = [(t, q, limit6) for t, q in zip(times, _split(filled, k, rng))]
@@ -578,39 +671,28 @@ class AccountModel:
                 order.end_time, order.end_status = fills[-1][0], "filled"
             else:
                 after = fills[-1][0] if fills else t_place
-                order.end_time = min(last_ok + 1000, after + rng.randrange(1000, 45 * MINUTE_MS))
+                order.end_time = min(
+                    last_ok + 1000, after + rng.randrange(*fund.maker_cancel_delay_ms)
+                )
                 order.end_status = "canceled"
                 if (
                     not fills
                     and order.tif == "Alo"
-                    and random.Random(f"{self.seed}:reject:{oid}").random() < 0.5
+                    and random.Random(f"{self.seed}:reject:{oid}").random() < fund.alo_reject_share
                 ):
                     # a post-only order that would have crossed: rejected on arrival (own RNG,
                     # so this detail changes nothing else in the history)
                     order.end_time, order.end_status = t_place, "badAloPxRejected"
-        builder = rng.random() < 0.15
+        builder = rng.random() < fund.builder_share
         order.hash = _hash(self.seed, self.address, order.oid)
         for t, q, px6 in fills:
-            maker_fee = MAKER_REBATE_E6 if rng.random() < 0.3 else MAKER_FEE_E6
-            push(
-                t,
-                _FILL,
-                "fill",
-                (
-                    c,
-                    sign * q,
-                    px6,
-                    order,
-                    taker,
-                    TAKER_FEE_E6 if taker else maker_fee,
-                    builder,
-                    None,
-                ),
-            )
+            maker_fee = MAKER_REBATE_E6 if rng.random() < fund.maker_rebate_share else MAKER_FEE_E6
+            fee_e6 = TAKER_FEE_E6 if taker else maker_fee
+            push(t, _FILL, FillEvent(c, sign * q, px6, order, taker, fee_e6, builder, None))
             order.fills.append((t, q))
         data.orders.append(order)
 
-    def _liquidation(self, t: int, c: int, s: Snapshot, data: DayData, push) -> None:
+    def _liquidation(self, t: int, c: int, s: Snapshot, data: DayData, push: Push) -> None:
         """Close a whole position at the mark as a liquidation (a market order by the exchange)."""
         m = self.market
         spec = m.specs[c]
@@ -637,7 +719,7 @@ class AccountModel:
         order.hash = _hash(self.seed, self.address, order.oid)
         data.orders.append(order)
         info = {"liquidatedUser": self.address, "markPx": fmt_scaled(mark6, 6), "method": "market"}
-        push(t, _FILL, "fill", (c, -lots, mark6, order, True, LIQUIDATION_FEE_E6, False, info))
+        push(t, _FILL, FillEvent(c, -lots, mark6, order, True, LIQUIDATION_FEE_E6, False, info))
         av = self.account_value(s, t)
         record = {
             "time": t,
@@ -652,22 +734,16 @@ class AccountModel:
                 ],
             },
         }
-        push(t, _LEDGER - 1, "ledger_note", record)
+        push(t, _LEDGER - 1, LedgerNote(record))
 
-    def _apply_fill(
-        self,
-        t: int,
-        s: Snapshot,
-        data: DayData,
-        c: int,
-        signed: int,
-        px6: int,
-        order: Order,
-        crossed: bool,
-        fee_e6: int,
-        builder: bool,
-        liquidation,
-    ) -> None:
+    def _apply_fill(self, t: int, s: Snapshot, data: DayData, fill: FillEvent) -> None:
+        c, signed, px6, order = fill.coin, fill.signed_lots, fill.px6, fill.order
+        crossed, fee_e6, builder, liquidation = (
+            fill.crossed,
+            fill.fee_e6,
+            fill.builder,
+            fill.liquidation,
+        )
         spec = self.market.specs[c]
         scale = 10**spec.sz_decimals
         start = s.lots[c]
@@ -711,7 +787,9 @@ class AccountModel:
             record["liquidation"] = liquidation
         data.fills.append(record)
         data.log.append(
-            (t, c, s.lots[c], s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c])
+            StateRecord(
+                t, c, s.lots[c], s.entry[c], s.cash, s.cum_all[c], s.cum_open[c], s.cum_change[c]
+            )
         )
 
 
@@ -719,11 +797,11 @@ def state_at(day: DayData, t: int) -> Snapshot:
     """The account's books after every event with time <= t within `day` (t inside the day)."""
     s = day.start.copy()
     for rec in day.log:
-        if rec[0] > t:
+        if rec.time > t:
             break
-        tt, c, lots, entry, cash, ca, co, cc = rec
-        s.cash = cash
+        s.cash = rec.cash
+        c = rec.coin
         if c >= 0:
-            s.lots[c], s.entry[c] = lots, entry
-            s.cum_all[c], s.cum_open[c], s.cum_change[c] = ca, co, cc
+            s.lots[c], s.entry[c] = rec.lots, rec.entry
+            s.cum_all[c], s.cum_open[c], s.cum_change[c] = rec.cum_all, rec.cum_open, rec.cum_change
     return s
