@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from maicro.stack import services
+from maicro import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,7 +132,7 @@ def test_make_demo_runs_the_pipeline_and_ctrl_c_stops_everything(tmp_path, monke
         demo.wait(timeout=180)
     assert "demo: stopping" in log.read_text()
     for pid in pids:
-        assert not services.pid_alive(pid), f"server pid {pid} survived Ctrl-C"
+        assert not processes.pid_alive(pid), f"server pid {pid} survived Ctrl-C"
     for pgid in groups:  # Airflow standalone's workers and the simulator, by process group
         assert _live_members(pgid) == [], f"process group {pgid} survived Ctrl-C"
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)

@@ -8,9 +8,9 @@ import time
 from datetime import UTC
 
 import pytest
+from maicro import processes
 from maicro.clickhouse import embedded, migrations
 from maicro.clickhouse.status import EXPECTED_DATABASES
-from maicro.stack import services
 
 from tests.conftest import run_maicro
 
@@ -152,7 +152,7 @@ def test_sigkilled_server_restarts_with_its_data(clickhouse_pair):
     finally:
         assert embedded.down(name, log=lambda *_: None)
     # `down` leaves no process behind
-    assert not services.pid_alive(restarted.pid)
+    assert not processes.pid_alive(restarted.pid)
     assert embedded.read_state(name) is None
 
 

@@ -23,7 +23,7 @@ from maicro import settings
 from maicro.clickhouse import users
 from maicro.clickhouse.endpoints import SERVERS, external_url
 from maicro.errors import MaicroError
-from maicro.stack.services import pid_alive
+from maicro.processes import pid_alive
 
 HOST = "127.0.0.1"
 DEFAULT_PORTS = {"local": (18123, 19000), "cloud": (18124, 19001)}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from maicro import settings
 from maicro.errors import MaicroError
+from maicro.processes import group_members, pid_alive
 
 
 def service_dir() -> Path:
@@ -31,21 +32,6 @@ def log_path(name: str) -> Path:
 
 def _pid_file(name: str) -> Path:
     return service_dir() / f"{name}.pid"
-
-
-def pid_alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def running_pid(name: str) -> int | None:
@@ -88,22 +74,6 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str, name: str
     raise MaicroError(f"{name}: {what} did not happen within {timeout_s:.0f} s; log tail:\n{tail}")
 
 
-def _alive_members(pgid: int) -> list[int]:
-    """Running (non-zombie) processes of a process group, from one pass over /proc."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                state, _ppid, group = stat.read().split(")", 1)[1].split()[:3]
-        except (OSError, ValueError):
-            continue
-        if int(group) == pgid and state != "Z":
-            members.append(int(entry))
-    return members
-
-
 def stop(name: str, grace_s: float = 30.0, log: Callable[[str], None] = print) -> bool:
     """Stop a service's whole process group; True if something was running.
 
@@ -115,21 +85,21 @@ def stop(name: str, grace_s: float = 30.0, log: Callable[[str], None] = print) -
     if not path.exists():
         return False
     pgid = int(path.read_text().strip() or 0)
-    was_running = bool(pgid) and bool(_alive_members(pgid))
+    was_running = bool(pgid) and bool(group_members(pgid))
     if was_running:
         log(f"{name}: stopping (pid {pgid})")
         started = time.monotonic()
 
         def after_sigint() -> list[int]:
             # The children must go; the leader gets a few seconds to exit by itself.
-            alive = _alive_members(pgid)
+            alive = group_members(pgid)
             children = [p for p in alive if p != pgid]
             return children or (alive if time.monotonic() - started < 5 else [])
 
         phases = (
             (signal.SIGINT, grace_s, after_sigint),
-            (signal.SIGTERM, 10.0, lambda: _alive_members(pgid)),
-            (signal.SIGKILL, 5.0, lambda: _alive_members(pgid)),
+            (signal.SIGTERM, 10.0, lambda: group_members(pgid)),
+            (signal.SIGKILL, 5.0, lambda: group_members(pgid)),
         )
         for sig, wait_s, remaining in phases:
             try:
@@ -139,7 +109,7 @@ def stop(name: str, grace_s: float = 30.0, log: Callable[[str], None] = print) -
             deadline = time.monotonic() + wait_s
             while time.monotonic() < deadline and remaining():
                 time.sleep(0.3)
-            if not _alive_members(pgid):
+            if not group_members(pgid):
                 break
     path.unlink(missing_ok=True)
     return was_running
