@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make demo` (the whole pipeline on embedded defaults) and
-# `make test` (every test). Both install what they need on first use.
+# `make test` (every test); `make lint` is what CI checks besides. All install what they need on
+# first use.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,11 +8,12 @@ MAICRO := $(VENV)/bin/maicro
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo stop test test-unit lock clean help
+.PHONY: setup demo stop test test-unit lint lock clean help
 
 help:
 	@echo "make demo   - run the pipeline on the embedded defaults (Ctrl-C or 'make stop' to stop)"
 	@echo "make test   - run every test"
+	@echo "make lint   - ruff (lint + format check) over the repo, mypy over include/maicro"
 	@echo "make setup  - create .venv from requirements.lock and write .env (done by demo/test)"
 	@echo "make stop   - stop everything 'make demo' started"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
@@ -42,6 +44,12 @@ test: setup
 
 test-unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# Config in pyproject.toml ([tool.ruff], [tool.mypy]); `ruff format .` fixes what the check reports.
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 
 lock:
 	@uv pip compile pyproject.toml --all-extras -p 3.11 -o requirements.lock

@@ -307,7 +307,8 @@ class Settings(BaseSettings):
     @field_validator("maicro_ingest_live_tolerance")
     @classmethod
     def _duration(cls, value: str) -> str:
-        if not _DURATION.match(value) or int(_DURATION.match(value)[1]) == 0:  # type: ignore[index]
+        match = _DURATION.match(value)
+        if match is None or int(match[1]) == 0:
             raise ValueError("expected a duration like 30s, 5m, 6h or 1d")
         return value
 
@@ -387,7 +388,7 @@ def env_file() -> Path:
 @functools.lru_cache(maxsize=8)
 def _dotenv(path: Path, mtime_ns: int) -> dict[str, str]:
     """`.env` parsed once per file version (python-dotenv: quoting and comments as usual)."""
-    return {k: v for k, v in dotenv_values(path).items() if v not in (None, "")}  # type: ignore[misc]
+    return {k: v for k, v in dotenv_values(path).items() if v}
 
 
 def _relevant_environment() -> tuple[tuple[str, str], ...]:
@@ -399,7 +400,8 @@ def _relevant_environment() -> tuple[tuple[str, str], ...]:
 def _build(environment: tuple[tuple[str, str], ...], path: Path, mtime_ns: int) -> Settings:
     file_values = _dotenv(path, mtime_ns) if mtime_ns >= 0 else {}
     set_here = {k.upper() for k, _ in environment}
-    defaults_from_file = {
+    # Strings, as in the environment: pydantic parses them into each field's type.
+    defaults_from_file: dict[str, Any] = {
         k.lower(): v
         for k, v in file_values.items()
         if k.lower() in Settings.model_fields and k.upper() not in set_here

@@ -32,7 +32,12 @@ def register(subparsers) -> None:
         "users-apply", help="create the service users on a real server as maicro_admin"
     )
     apply.add_argument("--server", choices=SERVERS, required=True)
-    apply.set_defaults(func=lambda args: users.apply_users(args.server) or 0)
+    apply.set_defaults(func=run_users_apply)
+
+
+def run_users_apply(args: argparse.Namespace) -> int:
+    users.apply_users(args.server)
+    return 0
 
 
 def _servers(args: argparse.Namespace) -> list[str]:

@@ -1,7 +1,7 @@
 """The process that is one embedded ClickHouse server (run as `python -m maicro.clickhouse.embedded_server DIR`).
 
 chdb's LocalServer becomes a network server when a config.xml in the current directory sets
-listen_host and ports and the statement list starts the listeners (DESIGN §5). The server lives
+listen_host and ports and the statement list starts the listeners (docs/architecture.md, "The embedded ClickHouse"). The server lives
 as long as that statement list runs, so it ends with a query that never returns. SIGTERM ends
 the process; the data directory survives any kind of stop.
 """
@@ -19,7 +19,8 @@ def main(server_dir: str) -> int:
     os.chdir(server_dir)  # config.xml is read from the current directory
     import chdb._chdb as chdb_core
 
-    result = chdb_core.query(
+    # chdb ships a stub for _chdb that omits query(), its core entry point (chdb 3.x).
+    result = chdb_core.query(  # type: ignore[attr-defined]
         f"SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP; {KEEP_ALIVE}",
         "TabSeparated",
         path=os.path.join(server_dir, "data"),

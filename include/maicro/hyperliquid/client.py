@@ -41,8 +41,8 @@ from maicro.errors import MaicroError
 from maicro.hyperliquid import weights
 
 ZERO_ADDRESS = "0x" + "0" * 40
-_EMPTY_META = {"universe": []}
-_EMPTY_SPOT_META = {"universe": [], "tokens": []}
+_EMPTY_META: dict[str, list] = {"universe": []}
+_EMPTY_SPOT_META: dict[str, list] = {"universe": [], "tokens": []}
 
 
 class HyperliquidUnavailable(MaicroError):
@@ -238,6 +238,7 @@ class HyperliquidClient:
                 sent_wall, request_type, "ok", self._last_http_status or 200, latency, skew
             )
             return data
+        assert last is not None  # the loop ran (max_attempts >= 1) and every attempt failed
         raise HyperliquidUnavailable(
             f"{self.source} {request_type} failed {self.retry.max_attempts} times; last: "
             f"{last.status} (HTTP {last.http_status}) {_one_line(last)}"

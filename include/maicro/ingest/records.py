@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 # Plausible epoch-millisecond range (2015..2100): catches seconds-vs-ms and garbage.
 MIN_MS = 1_420_070_400_000
@@ -107,6 +107,14 @@ def number(value: Any, name: str) -> float:
 
 def req_number(record: dict, name: str) -> float:
     return number(required(record, name), name)
+
+
+@overload
+def opt_number(record: dict, name: str, default: float) -> float: ...
+
+
+@overload
+def opt_number(record: dict, name: str, default: None = None) -> float | None: ...
 
 
 def opt_number(record: dict, name: str, default: float | None = None) -> float | None:

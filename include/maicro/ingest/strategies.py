@@ -29,7 +29,7 @@ def current(client: Client, accounts: Iterable[str]) -> dict[str, str]:
         "WHERE account IN {accounts:Array(String)} GROUP BY account",
         parameters={"accounts": accounts},
     ).result_rows
-    return dict(rows)
+    return {account: strategy for account, strategy in rows}
 
 
 def changes(

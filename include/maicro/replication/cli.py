@@ -77,7 +77,7 @@ def run_replicate(args) -> int:
         return 0
     run = replicate(_databases(args), args.table)
     print(
-        f"replicate: run {run.run_id} to {run.target.label} {run.target.endpoint.http_url}: "
+        f"replicate: run {run.run_id} to {run.target_label} {run.target_url}: "
         f"{run.rows_sent} rows in {len(run.results)} tables, {len(run.failed)} failed"
     )
     if run.failed:
@@ -96,8 +96,8 @@ def run_verify(args) -> int:
     slices = sum(r.slices_checked for r in report.results)
     pending = sum(len(r.pending) for r in report.results)
     print(
-        f"verify: {len(report.results)} tables, {slices} slices against {report.target.label} "
-        f"{report.target.endpoint.http_url}: {len(report.mismatched)} table(s) differ"
+        f"verify: {len(report.results)} tables, {slices} slices against {report.target_label} "
+        f"{report.target_url}: {len(report.mismatched)} table(s) differ"
         + (f", {pending} slice(s) pending the next sync" if pending else "")
     )
     if report.mismatched:

@@ -8,6 +8,7 @@ views and other engines are reported as skipped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
@@ -113,7 +114,7 @@ def configured_databases() -> tuple[str, ...]:
     return checked(settings.get().maicro_replication_databases)
 
 
-def checked(databases) -> tuple[str, ...]:
+def checked(databases: Sequence[str] | None) -> tuple[str, ...]:
     """`databases` (None = configured), refusing those that must never be replicated."""
     if not databases:
         return configured_databases()
@@ -125,9 +126,7 @@ def checked(databases) -> tuple[str, ...]:
     return tuple(databases)
 
 
-def discover(
-    client: Client, databases: tuple[str, ...] | list[str], only: tuple[str, ...] | list[str] = ()
-) -> list[Table]:
+def discover(client: Client, databases: Sequence[str], only: Sequence[str] = ()) -> list[Table]:
     """Every table of `databases` on the server behind `client` (optionally only `db.table`s)."""
     rows = client.query(
         "SELECT database, name, engine, create_table_query, partition_key, sorting_key "

@@ -40,8 +40,6 @@ def record_runs(local: Client, run: RunReport) -> None:
     the run: since this run started if it succeeded, else since the last successful run started
     (or since the oldest local data if there never was one)."""
     last_ok = _last_success(local)
-    target = run.target.label if run.target else "none"
-    url = run.target.endpoint.http_url if run.target else ""
     rows = []
     for r in run.results:
         finished = r.finished_at or datetime.now(UTC)
@@ -53,13 +51,14 @@ def record_runs(local: Client, run: RunReport) -> None:
                 or _oldest_part(local, r.database, r.table)
                 or run.started_at
             )
+        r.lag_seconds = max(0.0, (finished - _aware(since)).total_seconds())
         rows.append(
             [
                 run.run_id,
                 r.started_at,
                 finished,
-                target,
-                url,
+                run.target_label,
+                run.target_url,
                 r.database,
                 r.table,
                 run.mode,
@@ -68,13 +67,12 @@ def record_runs(local: Client, run: RunReport) -> None:
                 r.partitions_dropped,
                 r.rows_sent,
                 r.schema_changes,
-                max(0.0, (finished - _aware(since)).total_seconds()),
+                r.lag_seconds,
                 r.duration_s,
                 r.status,
                 r.error,
             ]
         )
-        r.lag_seconds = rows[-1][13]
     if rows:
         local.insert(
             "maicro_monitors.replication_runs",
@@ -106,8 +104,8 @@ def record_verifications(local: Client, report: VerifyReport) -> None:
         [
             report.run_id,
             report.verified_at,
-            report.target.label if report.target else "none",
-            report.target.endpoint.http_url if report.target else "",
+            report.target_label,
+            report.target_url,
             r.database,
             r.table,
             r.slices_checked,

@@ -17,6 +17,21 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+class _OnTarget:
+    """A run against the cloud server it chose (None: none was reachable)."""
+
+    target: Target | None
+
+    @property
+    def target_label(self) -> str:
+        """primary | secondary, or none if no cloud server was reachable."""
+        return self.target.label if self.target else "none"
+
+    @property
+    def target_url(self) -> str:
+        return self.target.endpoint.http_url if self.target else ""
+
+
 @dataclass
 class TableResult:
     """One table's sync."""
@@ -45,7 +60,7 @@ class TableResult:
 
 
 @dataclass
-class RunReport:
+class RunReport(_OnTarget):
     """One sync run over many tables (`mode` sync or repair)."""
 
     run_id: str
@@ -104,7 +119,7 @@ class TableVerification:
 
 
 @dataclass
-class VerifyReport:
+class VerifyReport(_OnTarget):
     """One verification run over many tables."""
 
     run_id: str

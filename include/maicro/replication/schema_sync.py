@@ -53,15 +53,15 @@ def ensure(cloud: Client, local: Table) -> list[str]:
                 "(dropped or renamed locally?)"
             )
     for column in local.columns:
-        theirs = cloud_columns.get(column.name)
-        if theirs is not None and (theirs.type, theirs.default_kind) != (
+        on_cloud = cloud_columns.get(column.name)
+        if on_cloud is not None and (on_cloud.type, on_cloud.default_kind) != (
             column.type,
             column.default_kind,
         ):
             raise IncompatibleSchema(
                 f"{local.qualified}: column {column.name} is {column.type} "
                 f"{column.default_kind}".rstrip()
-                + f" locally but {theirs.type} {theirs.default_kind}".rstrip()
+                + f" locally but {on_cloud.type} {on_cloud.default_kind}".rstrip()
                 + " on the cloud"
             )
     changes = []

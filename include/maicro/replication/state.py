@@ -80,13 +80,12 @@ def partition_ids(client: Client, table: Table) -> set[str]:
 
 
 def synced_signatures(cloud: Client, table: Table) -> dict[str, str]:
-    return dict(
-        cloud.query(
-            "SELECT partition_id, signature FROM maicro_meta.replication_state FINAL "
-            "WHERE database = {db:String} AND table = {t:String}",
-            parameters={"db": table.database, "t": table.name},
-        ).result_rows
-    )
+    rows = cloud.query(
+        "SELECT partition_id, signature FROM maicro_meta.replication_state FINAL "
+        "WHERE database = {db:String} AND table = {t:String}",
+        parameters={"db": table.database, "t": table.name},
+    ).result_rows
+    return {partition_id: signature for partition_id, signature in rows}
 
 
 def record(cloud: Client, table: Table, partitions: list[Partition], run_id: str) -> None:

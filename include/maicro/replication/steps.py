@@ -22,7 +22,7 @@ def replicate_step(log: Log = print) -> dict:
         )
     return {
         "run_id": run.run_id,
-        "target": run.target.label,
+        "target": run.target_label,
         "rows_sent": run.rows_sent,
         "tables_sent": sorted(r.qualified for r in run.results if r.partitions_sent),
         "foreign_tables": sorted(

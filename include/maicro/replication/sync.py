@@ -108,11 +108,12 @@ def _send(
         written = (
             int(summary.summary.get("written_rows", -1)) if hasattr(summary, "summary") else -1
         )
-        staged = dict(
-            cloud.query(
+        staged: dict[str, int] = {
+            partition_id: rows
+            for partition_id, rows in cloud.query(
                 f"SELECT _partition_id, count() FROM maicro_meta.`{stage}` GROUP BY _partition_id"
             ).result_rows
-        )
+        }
         total = sum(staged.values())
         if written >= 0 and total != written:
             raise MaicroError(

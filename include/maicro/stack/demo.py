@@ -45,7 +45,7 @@ def register(subparsers) -> None:
     )
     demo.set_defaults(func=run_demo)
     stop = subparsers.add_parser("stop", help="stop everything `maicro demo` started")
-    stop.set_defaults(func=lambda args: stop_all() or 0)
+    stop.set_defaults(func=run_stop)
 
 
 def _say(text: str) -> None:
@@ -155,6 +155,11 @@ def stop_all() -> None:
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    stop_all()
+    return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:

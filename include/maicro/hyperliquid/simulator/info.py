@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from .decimals import DAY_MS, HOUR_MS, fmt_scaled
 from .market import INTERVALS
@@ -52,6 +52,14 @@ def _user(body: dict) -> str:
     return user.lower()
 
 
+@overload
+def _time(body: dict, key: str, required: Literal[True]) -> int: ...
+
+
+@overload
+def _time(body: dict, key: str, required: Literal[False]) -> int | None: ...
+
+
 def _time(body: dict, key: str, required: bool) -> int | None:
     value = body.get(key)
     if value is None:
@@ -80,15 +88,14 @@ class InfoApi:
                 "Failed to deserialize the JSON body into the target type: expected an object"
             )
         kind = body.get("type")
-        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None:
+        if not isinstance(kind, str) or kind not in HANDLERS:
             raise BadRequest(
                 f"Failed to deserialize the JSON body into the target type: unknown "
                 f"variant `{kind}`"
             )
         now = self.sim.now_ms()
         with self.sim._lock:
-            answer = handler(self, body, now)
+            answer = HANDLERS[kind](self, body, now)
         if exotic:
             answer = add_exotic(kind, answer, now)
         return answer, len(answer) if isinstance(answer, list) else 0
@@ -145,7 +152,7 @@ class InfoApi:
         """Up to FILL_PAGE of an account's records at or before `now`, newest first: what
         `userFills` and `historicalOrders` serve (no time range, the most recent only)."""
         i = self.sim.account_index(_user(body))
-        out = []
+        out: list[dict] = []
         if i is None or now < self.sim.origin:
             return out
         for d in range(self.sim.day_index(now), -1, -1):
@@ -200,7 +207,7 @@ class InfoApi:
         first_rank = total - FILL_HORIZON if self.horizons else 0
         d0 = max(0, self.sim.day_index(start))
         rank = sum(counts[:d0])
-        out = []
+        out: list[dict] = []
         for d in range(d0, self.sim.day_index(end) + 1):
             fills = self.sim.day(i, d).fills
             if rank + len(fills) <= first_rank:
@@ -225,7 +232,7 @@ class InfoApi:
         end = now if end is None else min(end, now)
         if i is None or end < self.sim.origin or end < start:
             return []
-        out = []
+        out: list[dict] = []
         for d in range(max(0, self.sim.day_index(start)), self.sim.day_index(end) + 1):
             for r in records(self.sim.day(i, d)):
                 t = r["time"]
@@ -278,7 +285,7 @@ class InfoApi:
             return []
         first = max(start, self.sim.origin)
         h = -(-first // HOUR_MS) * HOUR_MS
-        out = []
+        out: list[dict] = []
         while h <= end and len(out) < PAGE:
             out.append(
                 {
@@ -306,7 +313,7 @@ class InfoApi:
                 lo = self.sim.origin if span is None else max(self.sim.origin, now - span)
                 step = max(3_600_000, (now - lo) // 200 or 3_600_000)
                 t = now
-                times = []
+                times: list[int] = []
                 while t >= lo and len(times) < 400:
                     times.append(t)
                     t -= step

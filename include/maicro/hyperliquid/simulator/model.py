@@ -23,6 +23,7 @@ Days are those overlapping [start_ms, end_ms] and not after now; today's row cov
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import threading
@@ -82,6 +83,7 @@ class _DaySummary:
 class Simulator:
     def __init__(self, config: SimConfig | None = None):
         cfg = (config or SimConfig()).resolved()
+        assert cfg.start_ms is not None and cfg.now_ms is not None  # resolved() set both
         self.config = cfg
         self.origin = cfg.start_ms - cfg.start_ms % DAY_MS
         self.clock = SimClock(cfg.now_ms, cfg.speed)
@@ -118,7 +120,7 @@ class Simulator:
                     initial,
                     cfg.ledger_activity,
                     cfg.liquidations,
-                    targets=lambda period, i=i: self._targets_for(i, period),
+                    targets=functools.partial(self._targets_for, i),
                     fund=cfg.fund,
                 )
             )
@@ -280,8 +282,8 @@ class Simulator:
                 positions,
             )
 
-    def _require(self, account: str) -> int:
-        i = self.account_index(account)
+    def _require(self, account: str | None) -> int:
+        i = None if account is None else self.account_index(account)
         if i is None:
             raise KeyError(f"unknown simulated account {account!r}")
         return i

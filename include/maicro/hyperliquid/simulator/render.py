@@ -1,6 +1,6 @@
 """API shapes that are not stored records: orders with their status, account state, metadata.
 
-Shapes follow Hyperliquid's documented /info answers (DESIGN §4): decimal strings for numbers,
+Shapes follow Hyperliquid's documented /info answers (docs/hyperliquid.md): decimal strings for numbers,
 ms integers for times. `cumFunding` is reported as funding *paid* (positive = paid), the sign
 third-party code assumes; it always equals minus the sum of the account's userFunding usdc.
 """
@@ -80,7 +80,10 @@ def order_fields(o: Order, remaining: int, frontend: bool) -> dict:
 
 def order_entry(o: Order, now: int) -> dict:
     """A historicalOrders / orderStatus entry: {order, status, statusTimestamp} as of now."""
-    status, ts, remaining = o.status_at(now)
+    state = o.status_at(now)
+    if state is None:
+        raise ValueError(f"order {o.oid} is placed at {o.timestamp}, after {now}")
+    status, ts, remaining = state
     return {"order": order_fields(o, remaining, True), "status": status, "statusTimestamp": ts}
 
 

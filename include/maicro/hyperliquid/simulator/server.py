@@ -58,8 +58,8 @@ class SimHandle:
         self._server = server
         self._thread = thread
         self._app = app
-        host, port = server.server_address[:2]
-        self.host, self.port = host, port
+        host, port = server.socket.getsockname()[:2]
+        self.host, self.port = str(host), int(port)
         self.url = f"http://{host}:{port}"
 
     @property
@@ -184,8 +184,10 @@ def _handler_class(app: _App):
             clock = app.sim.clock
             if "speed" in body:
                 clock.set_speed(float(body["speed"]))
-            if body.get("now_ms") is not None or body.get("now") is not None:
-                clock.set_now(parse_time(body.get("now_ms", body.get("now"))))
+            now_ms = body.get("now_ms")
+            now = parse_time(now_ms if now_ms is not None else body.get("now"))
+            if now is not None:
+                clock.set_now(now)
             if body.get("advance_ms"):
                 clock.advance(int(body["advance_ms"]))
             return clock_json(app.sim)
@@ -198,14 +200,10 @@ def _handler_class(app: _App):
             out = io.StringIO()
             w = csv.writer(out, lineterminator="\n")
             w.writerow(["strategy", "ts", "coin", "target_weight"])
-            for row in frame.itertuples(index=False):
+            columns = frame[["strategy", "ts", "coin", "target_weight"]]
+            for strategy, ts, coin, weight in columns.itertuples(index=False, name=None):
                 w.writerow(
-                    [
-                        row.strategy,
-                        row.ts if as_ms else ms_to_iso(int(row.ts)),
-                        row.coin,
-                        repr(float(row.target_weight)),
-                    ]
+                    [strategy, ts if as_ms else ms_to_iso(int(ts)), coin, repr(float(weight))]
                 )
             self._send(200, out.getvalue().encode(), "text/csv; charset=utf-8")
 

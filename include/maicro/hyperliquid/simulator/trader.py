@@ -398,6 +398,7 @@ class AccountModel:
     def _render_ledger(self, p: LedgerPlan) -> tuple[dict, int]:
         """(API record, signed cash change for this account)."""
         h = _hash(self.seed, "ledger", p.kind, p.source, p.target, p.time)
+        delta: dict[str, object]
         if p.kind == "deposit":
             delta, change = {"type": "deposit", "usdc": fmt_micro(p.usdc)}, p.usdc
         elif p.kind == "withdraw":
@@ -752,7 +753,7 @@ class AccountModel:
         notional = round_div(abs(signed) * px6, scale)
         builder_fee = round_div(notional * BUILDER_FEE_E6, 1_000_000) if builder else 0
         fee = round_div(notional * fee_e6, 1_000_000) + builder_fee
-        s.lots[c] = eff.position
+        s.lots[c] = int(eff.position)  # lots in, lots out: apply_fill keeps ints integral
         s.entry[c] = eff.entry
         s.cash += pnl - fee
         if start == 0 or (start > 0) != (eff.position > 0) or eff.position == 0:
