@@ -8,7 +8,7 @@ Prints, all measured in this run on this machine:
 - a cold verification of the whole table (every partition hashed, `--full`);
 - an incremental sync after appending 1% new rows (seconds);
 - the routine verification of the whole table after it (unchanged partitions from the cache).
-Targets (issue 4): full copy >= 1M rows/s and >= 5x naive; incremental and verify < 2 s each.
+Targets (docs/replication.md): full copy >= 1M rows/s and >= 5x naive; incremental and verify < 2 s each.
 
     .venv/bin/python bench/replication_bench.py [--rows 10000000] [--sample-rows 1000000]
 """

@@ -34,7 +34,7 @@ SELECT = settings.get().maicro_transform_select.split()
 DOC = """
 ### Transform analytics
 
-Builds the analytics marts (DESIGN §3: `fct_pnl_daily`, `fct_account_daily`,
+Builds the analytics marts (docs/analytics.md: `fct_pnl_daily`, `fct_account_daily`,
 `fct_reconciliation_daily`, `fct_positions_vs_targets`, `fct_tracking_error_daily`,
 `fct_execution_quality_daily`) in the cloud ClickHouse database `analytics`, as `maicro_transform`.
 

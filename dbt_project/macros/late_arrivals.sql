@@ -1,4 +1,4 @@
-{#- The incremental filters shared by the day-level models (DESIGN: late data).
+{#- The incremental filters shared by the day-level models (docs/analytics.md, "Incremental models and late data").
 
     What to recompute is decided by a query run when the model is compiled, right before it
     runs (its parents are built by then), and inlined as literals: the model's SQL can use it

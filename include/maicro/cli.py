@@ -1,4 +1,4 @@
-"""The `maicro` command: every pipeline step callable without Airflow (DESIGN §2b).
+"""The `maicro` command: every pipeline step callable without Airflow (docs/architecture.md).
 
 Each area registers its own subcommands (`register(subparsers)`); this module only assembles
 them and turns a MaicroError into a one-line reason and exit status 1.

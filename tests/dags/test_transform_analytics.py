@@ -80,10 +80,6 @@ def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
         timeout=900,
         extra_env={"MAICRO_TRANSFORM_SELECT": "stg_hyperliquid__fills int_fills_aggregated_daily"},
     )
-    if result.returncode != 0:
-        import pathlib
-
-        pathlib.Path("/tmp/dbtdev/dagtest.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
     truth = sim.ground_truth_daily(sim.origin, now - 1)
     got = client.query(

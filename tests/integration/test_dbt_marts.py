@@ -254,7 +254,7 @@ def with_strategy(rows: pd.DataFrame, time_column: str, strategies: pd.DataFrame
 
 
 def expected_positions_vs_targets(client) -> pd.DataFrame:
-    """DESIGN §3 in pandas: as-of target set per snapshot, union of held and targeted coins."""
+    """The marts contract (docs/analytics.md) in pandas: as-of target set per snapshot, union of held and targeted coins."""
     snaps, pos, targets, strategies = _raw(client)
     snaps = with_strategy(snaps, "snapshot_at", strategies)
     sets = targets[["strategy", "ts"]].drop_duplicates().sort_values("ts")

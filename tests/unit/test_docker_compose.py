@@ -1,4 +1,4 @@
-"""The production-shaped stack (DESIGN §8) is complete, pinned, and keeps secrets out of the file."""
+"""The production-shaped stack (docs/architecture.md, "Scale-out") is complete, pinned, and keeps secrets out of the file."""
 
 from __future__ import annotations
 

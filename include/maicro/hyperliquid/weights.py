@@ -1,6 +1,6 @@
 """Request weights of the /info API and a client-side budget that keeps us under the exchange's limit.
 
-Hyperliquid allows 1200 weight per minute per IP (DESIGN §4). Going over costs a 429 and a pause
+Hyperliquid allows 1200 weight per minute per IP (docs/hyperliquid.md). Going over costs a 429 and a pause
 for every process on the machine, so we count weight before sending instead of discovering the
 limit by hitting it:
 
@@ -67,7 +67,7 @@ ITEMS_PER_EXTRA_WEIGHT: dict[str, int] = {
 }
 
 # Most items one response can hold: time-range requests return at most this many and must be
-# paginated from the last timestamp (DESIGN §4).
+# paginated from the last timestamp (docs/hyperliquid.md).
 PAGE_LIMITS: dict[str, int] = {
     "userFillsByTime": 2000,
     "userFills": 2000,

@@ -1,6 +1,6 @@
 """Funding payments (`userFunding`, paginated 500 at a time) → `hyperliquid.funding`.
 
-Hourly, one record per (account, coin, hour); `usdc` > 0 means received (DESIGN §4), stored as is.
+Hourly, one record per (account, coin, hour); `usdc` > 0 means received (docs/hyperliquid.md), stored as is.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each service runs in its own session (process group) with its output in `<state>/services/<name>.log`
 and its pid in `<name>.pid`, so `make stop` from another shell finds and stops exactly what the
 demo started, and nothing is left behind: Airflow standalone must get SIGINT on its whole group
-(SIGTERM to the parent orphans its LocalExecutor workers, DESIGN §6), then the parent is reaped.
+(SIGTERM to the parent orphans its LocalExecutor workers, docs/architecture.md), then the parent is reaped.
 """
 
 from __future__ import annotations

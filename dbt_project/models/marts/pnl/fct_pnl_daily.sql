@@ -1,5 +1,5 @@
 {{ config(engine='MergeTree()', order_by='(account, day, coin)') }}
--- PnL per (account, day, coin). Sign conventions (DESIGN §3/§4): fees positive = paid
+-- PnL per (account, day, coin). Sign conventions (docs/analytics.md, docs/hyperliquid.md): fees positive = paid
 -- (rebates negative, never abs()); funding positive = received; realized_pnl_net = gross - fees;
 -- total = realized_pnl_net + funding + unrealized change. End-of-day uPnL comes from the last
 -- snapshot of the day when the account has snapshots that day (upnl_source = 'snapshot'),

@@ -7,7 +7,7 @@ admission and the item-dependent extra weight (e.g. +1 per 20 fills returned) on
 is known, which may drive the bucket negative and delay the next admissions, as on the exchange.
 Refused requests get HTTP 429 with a plain-text body.
 
-Weights (DESIGN §4): 2 for allMids, clearinghouseState, orderStatus, spotClearinghouseState,
+Weights (docs/hyperliquid.md): 2 for allMids, clearinghouseState, orderStatus, spotClearinghouseState,
 l2Book; 20 for everything else; extra +1 per 20 items for userFills, userFillsByTime, userFunding,
 userNonFundingLedgerUpdates, historicalOrders; candleSnapshot +1 per 60 candles.
 """
