@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from maicro import settings
 from maicro.catalog import ANALYTICS_DATABASE, RAW_DATABASES
+from maicro.clickhouse.client import connect
 
 META_DATABASE = "maicro_meta"
 SERVERS = ("local", "cloud")
@@ -156,8 +157,6 @@ def apply_users(server: str, *, log=print) -> None:
     For a fresh server whose administrator is `maicro_admin` (e.g. the docker image started with
     CLICKHOUSE_USER=maicro_admin); the admin's own grants are left to whoever created it.
     """
-    from maicro.clickhouse.client import connect
-
     client = connect(server, "admin")
     sql = render_users_sql(server, roles=tuple(role for role in GRANTS if role != "admin"))
     for statement in (s.strip() for s in sql.split(";\n")):

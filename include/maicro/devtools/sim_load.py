@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from maicro.hyperliquid.simulator.info import InfoApi
 from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
 
 DAY_MS = 86_400_000
@@ -123,8 +124,6 @@ def load_snapshots(
 ) -> dict[str, int]:
     """Account/position snapshots (and allMids) as `maicro ingest` would take them at each time
     (`as_if_live`: ingested_at = snapshot time + 1 minute)."""
-    from maicro.hyperliquid.simulator.info import InfoApi
-
     api = InfoApi(sim)
     saved = sim.now_ms()
     account_rows, position_rows, mid_rows = [], [], []

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maicro import settings
+from maicro.clickhouse.client import connect
 from maicro.errors import MaicroError
 
 if TYPE_CHECKING:
@@ -171,8 +172,6 @@ def load_frame(frame: pd.DataFrame, source: str, *, ch_client=None) -> int:
         raise MaicroError(problems[0].describe(source) + more + "; nothing was loaded")
     if not rows:
         raise MaicroError(f"{source}: no target rows; nothing was loaded")
-    from maicro.clickhouse.client import connect
-
     client = ch_client or connect("local", "ingest")
     try:
         return insert(client, rows, source)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
+from maicro.replication.checksum_cache import CACHE_DDL
 from maicro.replication.discovery import Table
 
 STATE_DDL = (
@@ -24,12 +25,6 @@ STATE_DDL = (
         run_id String, synced_at DateTime64(3, 'UTC'))
        ENGINE = ReplacingMergeTree(synced_at) ORDER BY (database, table, partition_id)""",
 )
-
-
-def _cache_ddl() -> str:
-    from maicro.replication.checksum_cache import CACHE_DDL
-
-    return CACHE_DDL
 
 
 STAGE_PREFIX = "stage_"
@@ -45,7 +40,7 @@ class Partition:
 
 def ensure_tables(cloud: Client) -> None:
     """The target's bookkeeping (a secondary may never have been migrated)."""
-    for ddl in (*STATE_DDL, _cache_ddl()):
+    for ddl in (*STATE_DDL, CACHE_DDL):
         cloud.command(ddl)
 
 

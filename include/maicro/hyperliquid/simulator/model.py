@@ -37,8 +37,9 @@ from .clock import SimClock
 from .config import STRATEGY_KINDS, SimConfig, account_address, strategy_name
 from .decimals import DAY_MS, MICRO, ms_to_date, upnl_micro
 from .market import Market
+from .render import order_entry
 from .strategies import Strategy
-from .trader import AccountModel, DayData, Snapshot, state_at
+from .trader import AccountModel, CoinDay, DayData, Snapshot, state_at
 
 
 def micro_dec(value: int) -> Decimal:
@@ -304,7 +305,6 @@ class Simulator:
         if d_end <= now:
             summ = self.summary(i, d)
             return summ.coins, summ.deposits, summ.withdrawals, self._snapshots[i][d + 1], d_end
-        from .trader import CoinDay  # partial day: re-add what has happened up to now
 
         data = self.day(i, d)
         coins: dict[int, CoinDay] = {}
@@ -447,8 +447,6 @@ class Simulator:
                     t = page[-1]["t"] + 1
                 return out
         i = self._require(account)
-        from .render import order_entry
-
         out = []
         with self._lock:
             if end <= max(start, self.origin):
