@@ -251,6 +251,28 @@ class Simulator:
         s = self.state(i, t)
         return s.cash + sum(self.upnl(s, t).values())
 
+    def net_flows_micro(self, i: int, times: list[int]) -> list[int]:
+        """Σ ledger flows (deposits - withdrawals) with time <= t, for each t of ascending
+        `times` (the portfolio's PnL history is net of them, as on the exchange)."""
+        out, total, done = [], 0, 0  # total = flows of days [0, done)
+        with self._lock:
+            for t in times:
+                d = self.day_index(t)
+                if d < 0:
+                    out.append(0)
+                    continue
+                while done < d:
+                    summ = self.summary(i, done)
+                    total += summ.deposits - summ.withdrawals
+                    done += 1
+                partial = sum(
+                    ledger_flow_micro(rec, self.addresses[i])
+                    for rec in self.day(i, d).ledger
+                    if rec["time"] <= t
+                )
+                out.append(total + partial)
+        return out
+
     def account_state(self, account: str, t_ms: int | None = None) -> AccountState:
         """Positions (coin, szi, entry_px, mark_px, upnl) and account value at t (default now)."""
         i = self._require(account)
