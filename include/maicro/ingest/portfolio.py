@@ -60,7 +60,9 @@ def parse(rec: dict, account: str) -> tuple:
     window = rec.get("window")
     if not isinstance(window, str) or not window:
         raise r.BadRecord("portfolio entry is not [window name, {accountValueHistory: [...]}]")
-    if "point" in rec or "entry" in rec:
+    if "entry" in rec:
+        raise r.BadRecord(f"portfolio {window}: accountValueHistory is not a list of points")
+    if "point" in rec:
         raise r.BadRecord(f"portfolio {window}: a point is not [time ms, value]")
     return (
         account,

@@ -36,7 +36,7 @@ FILL_HORIZON = 10_000
 # portfolio windows: (name, span, resolution). The exchange does not document its resolutions;
 # these give the shape its charts show (finer for shorter windows), and each grid contains every
 # UTC midnight, so every day of a window has a point at its close.
-PORTFOLIO_WINDOWS = (
+PORTFOLIO_WINDOWS: tuple[tuple[str, int | None, int], ...] = (
     ("day", DAY_MS, 15 * 60_000),
     ("week", 7 * DAY_MS, HOUR_MS),
     ("month", 30 * DAY_MS, 4 * HOUR_MS),
@@ -307,13 +307,13 @@ class InfoApi:
         is its close) and ends with a point at now. pnlHistory = account value change since the
         window's first point, net of deposits and withdrawals."""
         i = self.sim.account_index(_user(body))
-        windows = []
+        windows: list[tuple[str, dict]] = []
         for name, span, step in PORTFOLIO_WINDOWS:
-            history = {"accountValueHistory": [], "pnlHistory": [], "vlm": "0.0"}
+            history: dict = {"accountValueHistory": [], "pnlHistory": [], "vlm": "0.0"}
             if i is not None and now >= self.sim.origin:
                 history = self._portfolio_window(i, now, span, step)
-            windows.append([name, history])
-        return windows + [
+            windows.append((name, history))
+        return [[name, history] for name, history in windows] + [
             ["perp" + name[0].upper() + name[1:], history] for name, history in windows
         ]
 
