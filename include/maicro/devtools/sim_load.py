@@ -171,10 +171,13 @@ def load_snapshots(
     }
 
 
-def load_portfolio(sim, client, at_ms: int, start_ms: int, end_ms: int) -> int:
+def load_portfolio(
+    sim, client, at_ms: int, start_ms: int, end_ms: int, *, as_if_live: bool = False
+) -> int:
     """The exchange's portfolio history as `maicro ingest` stores it from a `portfolio` answer
     given at `at_ms` (clock moved there and restored): every point with start_ms <= time <
-    end_ms, for every account. Returns the rows stored."""
+    end_ms, for every account (`as_if_live`: ingested_at = point time + 1 minute). Returns the
+    rows stored."""
     from maicro.hyperliquid.simulator.info import InfoApi
 
     api = InfoApi(sim)
@@ -191,7 +194,13 @@ def load_portfolio(sim, client, at_ms: int, start_ms: int, end_ms: int) -> int:
             ]
     finally:
         sim.set_now(saved)
-    return _insert(client, portfolio.TABLE, portfolio.COLUMNS, rows)
+    return _insert(
+        client,
+        portfolio.TABLE,
+        portfolio.COLUMNS,
+        rows,
+        stamp_column=portfolio.TIME_COLUMN if as_if_live else None,
+    )
 
 
 def end_of_day_times(origin_ms: int, day_indexes: Iterable[int]) -> list[int]:

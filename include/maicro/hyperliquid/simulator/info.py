@@ -326,21 +326,12 @@ class InfoApi:
         values = [self.sim.account_value_micro(i, t) for t in times]
         flows = self.sim.net_flows_micro(i, times)
         pnl = [v - values[0] - (f - flows[0]) for v, f in zip(values, flows)]
-        volume = 0
-        for d in range(self.sim.day_index(lo), self.sim.day_index(now) + 1):
-            volume += sum(
-                _scaled_volume(f) for f in self.sim.day(i, d).fills if lo <= f["time"] <= now
-            )
+        volume = self.sim.volume_micro(i, lo, now)
         return {
             "accountValueHistory": [[t, fmt_scaled(v, 6)] for t, v in zip(times, values)],
             "pnlHistory": [[t, fmt_scaled(p, 6)] for t, p in zip(times, pnl)],
             "vlm": fmt_scaled(volume, 6),
         }
-
-
-def _scaled_volume(fill: dict) -> int:
-    """px * sz of one fill in micro-USD (the window's vlm)."""
-    return round(float(fill["px"]) * float(fill["sz"]) * 1_000_000)
 
 
 def add_exotic(kind: str, answer, now: int):
