@@ -86,6 +86,10 @@ def load(sim, client, start_day: int, end_day: int) -> dict:
 
     start, end = ORIGIN + start_day * DAY_MS, ORIGIN + end_day * DAY_MS
     counts = sim_load.load_history(sim, client, start, end, as_if_live=True)
+    # the exchange's account-value history as a run at the end of these days would store it
+    counts["hyperliquid.portfolio_history"] = sim_load.load_portfolio(
+        sim, client, end - 1, start, end, as_if_live=True
+    )
     times = list(range(start + SNAPSHOT_MS, end + 1, SNAPSHOT_MS))
     for begin in range(0, len(times), 20_000):
         for table, n in sim_load.load_snapshots(

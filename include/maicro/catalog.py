@@ -25,6 +25,7 @@ DATA_TYPES = (
     "ledger",
     "orders",
     "snapshots",
+    "portfolio",
     "market",
     "candles",
 )
@@ -66,6 +67,7 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("hyperliquid", "account_snapshots", "snapshots"),
     RawTable("hyperliquid", "position_snapshots", "snapshots"),
     RawTable("hyperliquid", "open_order_snapshots", "snapshots"),
+    RawTable("hyperliquid", "portfolio_history", "portfolio"),
     RawTable("hyperliquid", "asset_contexts", "market"),
     RawTable("hyperliquid", "mids", "market"),
     RawTable("hyperliquid", "candles", "candles"),

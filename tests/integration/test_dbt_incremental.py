@@ -52,8 +52,10 @@ def read_all(client) -> dict[str, pd.DataFrame]:
     return out
 
 
-def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
-    for table in MART_KEYS:
+def assert_same(
+    a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], tables=tuple(MART_KEYS)
+) -> None:
+    for table in tables:
         left, right = a[table], b[table]
         assert len(left) == len(right) > 0, f"{table}: {len(left)} vs {len(right)} rows"
         for col in left.columns:

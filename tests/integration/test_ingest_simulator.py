@@ -226,6 +226,26 @@ def test_targets_feed_and_account_strategies(ingested):
     assert sorted(map(tuple, mapping.values.tolist())) == sorted(sim.accounts)
 
 
+def test_portfolio_history_holds_the_exchange_closes(ingested):
+    """The stored perpAllTime points are the simulator's account value at each day's close,
+    one per day of the window, and only points inside the window are kept."""
+    sim, pair, w = ingested["handle"].sim, ingested["pair"], ingested["window"]
+    for i, (account, _strategy) in enumerate(sim.accounts):
+        points = query(
+            pair,
+            "SELECT toUnixTimestamp64Milli(point_at) AS t, account_value "
+            "FROM hyperliquid.portfolio_history FINAL "
+            "WHERE account = {a:String} AND window = 'perpAllTime' ORDER BY t",
+            a=account,
+        )
+        times = points["t"].tolist()
+        assert all(w.start_ms <= t < w.end_ms for t in times)
+        closes = [t for t in times if (t + 1) % DAY_MS == 0]
+        assert closes == list(range(w.start_ms + DAY_MS - 1, w.end_ms, DAY_MS))
+        for t, value in zip(points["t"], points["account_value"]):
+            assert abs(value - sim.account_value_micro(i, int(t)) / 1e6) < 1e-6
+
+
 def test_run_log_and_latency_probes(ingested):
     pair, outcomes = ingested["pair"], ingested["outcomes"]
     assert list(outcomes) == list(DATA_TYPES)
@@ -255,6 +275,7 @@ def test_run_log_and_latency_probes(ingested):
         "historicalOrders",
         "metaAndAssetCtxs",
         "allMids",
+        "portfolio",
     } <= set(by_type.index)
     assert by_type.loc["userFillsByTime", "n"] >= 2 * 2  # two pages for each of two accounts
     assert (probes["n"] == probes["ok"]).all()

@@ -137,7 +137,18 @@ def test_every_request_type_has_the_documented_shape(handle, info):
         paid[t] == r["fundingRate"] for r in rates for t in [r["time"]] if t in paid
     )
     portfolio = info.post("/info", {"type": "portfolio", "user": user})
-    assert [p[0] for p in portfolio] == ["day", "week", "month", "allTime"]
+    names = ["day", "week", "month", "allTime"]
+    assert [p[0] for p in portfolio] == names + ["perpDay", "perpWeek", "perpMonth", "perpAllTime"]
+    by_name = dict(portfolio)
+    # every window ends at now, with the account value clearinghouseState reports
+    now_value = info.user_state(user)["marginSummary"]["accountValue"]
+    for name in names:
+        history = by_name[name]["accountValueHistory"]
+        assert float(history[-1][1]) == float(now_value)
+        assert by_name[name] == by_name["perp" + name[0].upper() + name[1:]]
+    # the day window has a point at the end of every 15 minutes
+    day_times = [t for t, _ in by_name["day"]["accountValueHistory"][1:-1]]
+    assert all((t + 1) % (15 * 60_000) == 0 for t in day_times) and len(day_times) >= 95
 
 
 def test_unknown_user_gets_empty_answers(info):

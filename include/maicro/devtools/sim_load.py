@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from maicro.hyperliquid.simulator.info import InfoApi
-from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies
+from maicro.ingest import candles, fills, funding, ledger, orders, portfolio, snapshots, strategies
 
 DAY_MS = 86_400_000
 INGEST_DELAY_MS = 60_000
@@ -168,6 +168,38 @@ def load_snapshots(
             client, snapshots.MIDS_TABLE, snapshots.MIDS_COLUMNS, mid_rows, stamp_column=stamp(0)
         ),
     }
+
+
+def load_portfolio(
+    sim, client, at_ms: int, start_ms: int, end_ms: int, *, as_if_live: bool = False
+) -> int:
+    """The exchange's portfolio history as `maicro ingest` stores it from a `portfolio` answer
+    given at `at_ms` (clock moved there and restored): every point with start_ms <= time <
+    end_ms, for every account (`as_if_live`: ingested_at = point time + 1 minute). Returns the
+    rows stored."""
+    from maicro.hyperliquid.simulator.info import InfoApi
+
+    api = InfoApi(sim)
+    saved = sim.now_ms()
+    rows = []
+    try:
+        sim.set_now(int(at_ms))
+        for address, _strategy in sim.accounts:
+            answer, _ = api.handle({"type": "portfolio", "user": address})
+            rows += [
+                row
+                for row in (portfolio.parse(rec, address) for rec in portfolio.points(answer))
+                if start_ms <= row[portfolio.TIME_COLUMN] < end_ms
+            ]
+    finally:
+        sim.set_now(saved)
+    return _insert(
+        client,
+        portfolio.TABLE,
+        portfolio.COLUMNS,
+        rows,
+        stamp_column=portfolio.TIME_COLUMN if as_if_live else None,
+    )
 
 
 def end_of_day_times(origin_ms: int, day_indexes: Iterable[int]) -> list[int]:

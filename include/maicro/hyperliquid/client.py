@@ -350,6 +350,13 @@ class HyperliquidClient:
     def historical_orders(self, user: str) -> list:
         return self.post({"type": "historicalOrders", "user": user})
 
+    def portfolio(self, user: str) -> list:
+        """The exchange's account-value and PnL history per window (`portfolio`, weight 20).
+
+        The SDK's `Info` has no helper for it, so the typed payload goes through `post` like the
+        others: [[window, {accountValueHistory, pnlHistory, vlm}], ...]."""
+        return self.post({"type": "portfolio", "user": user})
+
     def all_mids(self) -> dict:
         return self.post({"type": "allMids"}, expect=dict)
 

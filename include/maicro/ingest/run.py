@@ -26,7 +26,17 @@ from maicro import settings
 from maicro.catalog import DATA_TYPES
 from maicro.errors import MaicroError
 from maicro.hyperliquid.client import HyperliquidClient, HyperliquidUnavailable
-from maicro.ingest import candles, fills, funding, ledger, orders, snapshots, strategies, targets
+from maicro.ingest import (
+    candles,
+    fills,
+    funding,
+    ledger,
+    orders,
+    portfolio,
+    snapshots,
+    strategies,
+    targets,
+)
 from maicro.ingest import records as r
 from maicro.ingest.window import Window
 from maicro.ingest.writer import RunLogEntry, Writer
@@ -286,6 +296,23 @@ class Ingestion:
                         address,
                     ),
                 )
+
+            self._guarded(entry, body)
+
+    def _portfolio(self, outcome: Outcome) -> None:
+        """The exchange's account-value history, one request per account; only the points
+        inside the window are stored (the answer always runs up to now: see the module)."""
+        for address in self.addresses:
+            entry = self._entry(outcome, address)
+
+            def body(address=address, entry=entry):
+                records = portfolio.fetch(self.client, address)
+                entry.rows_fetched = len(records)
+                parsed = self._parse(records, portfolio.parse, portfolio.DATA_TYPE, address)
+                parsed.rows = [
+                    row for row in parsed.rows if self.window.contains(row[portfolio.TIME_COLUMN])
+                ]
+                self._store(entry, portfolio.TABLE, portfolio.COLUMNS, parsed)
 
             self._guarded(entry, body)
 

@@ -35,6 +35,15 @@ FILL_PAGE = 2000
 PAGE = 500
 CANDLE_PAGE = 5000
 FILL_HORIZON = 10_000
+# portfolio windows: (name, span, resolution). The exchange does not document its resolutions;
+# these give the shape its charts show (finer for shorter windows), and each grid contains every
+# UTC midnight, so every day of a window has a point at its close.
+PORTFOLIO_WINDOWS: tuple[tuple[str, int | None, int], ...] = (
+    ("day", DAY_MS, 15 * 60_000),
+    ("week", 7 * DAY_MS, HOUR_MS),
+    ("month", 30 * DAY_MS, 4 * HOUR_MS),
+    ("allTime", None, DAY_MS),
+)
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -299,32 +308,39 @@ class InfoApi:
         return out
 
     def _t_portfolio(self, body, now):
-        """Account value and PnL history (day, week, month, allTime), hourly points."""
+        """Account value and PnL history per window, like the exchange: day, week, month,
+        allTime, then the perp-only perpDay … perpAllTime (identical here: the simulated accounts
+        hold perps only). Each window starts with a point at its start (now - span, or the
+        account's first day for allTime), has one point at the end of every period of its
+        resolution (`PORTFOLIO_WINDOWS`: the period's last millisecond, so a day's last point
+        is its close) and ends with a point at now. pnlHistory = account value change since the
+        window's first point, net of deposits and withdrawals."""
         i = self.sim.account_index(_user(body))
-        out = []
-        for name, span in (
-            ("day", DAY_MS),
-            ("week", 7 * DAY_MS),
-            ("month", 30 * DAY_MS),
-            ("allTime", None),
-        ):
-            pts_av, pts_pnl = [], []
+        windows: list[tuple[str, dict]] = []
+        for name, span, step in PORTFOLIO_WINDOWS:
+            history: dict = {"accountValueHistory": [], "pnlHistory": [], "vlm": "0.0"}
             if i is not None and now >= self.sim.origin:
-                lo = self.sim.origin if span is None else max(self.sim.origin, now - span)
-                step = max(3_600_000, (now - lo) // 200 or 3_600_000)
-                t = now
-                times: list[int] = []
-                while t >= lo and len(times) < 400:
-                    times.append(t)
-                    t -= step
-                base = None
-                for t in reversed(times):
-                    av = self.sim.account_value_micro(i, t)
-                    pts_av.append([t, fmt_scaled(av, 6)])
-                    base = av if base is None else base
-                    pts_pnl.append([t, fmt_scaled(av - base, 6)])
-            out.append([name, {"accountValueHistory": pts_av, "pnlHistory": pts_pnl, "vlm": "0.0"}])
-        return out
+                history = self._portfolio_window(i, now, span, step)
+            windows.append((name, history))
+        return [[name, history] for name, history in windows] + [
+            ["perp" + name[0].upper() + name[1:], history] for name, history in windows
+        ]
+
+    def _portfolio_window(self, i: int, now: int, span: int | None, step: int) -> dict:
+        lo = self.sim.origin if span is None else max(self.sim.origin, now - span)
+        first_end = (lo // step + 1) * step - 1
+        times = [lo, *range(first_end if first_end > lo else first_end + step, now, step)]
+        if times[-1] != now:
+            times.append(now)
+        values = [self.sim.account_value_micro(i, t) for t in times]
+        flows = self.sim.net_flows_micro(i, times)
+        pnl = [v - values[0] - (f - flows[0]) for v, f in zip(values, flows)]
+        volume = self.sim.volume_micro(i, lo, now)
+        return {
+            "accountValueHistory": [[t, fmt_scaled(v, 6)] for t, v in zip(times, values)],
+            "pnlHistory": [[t, fmt_scaled(p, 6)] for t, p in zip(times, pnl)],
+            "vlm": fmt_scaled(volume, 6),
+        }
 
 
 # The request types served: body `type` -> the method answering it (as of `now`).

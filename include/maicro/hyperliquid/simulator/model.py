@@ -253,8 +253,52 @@ class Simulator:
         return out
 
     def account_value_micro(self, i: int, t: int) -> int:
-        s = self.state(i, t)
+        d = self.day_index(t)
+        if d >= 0 and t == self.origin + (d + 1) * DAY_MS - 1 and t < self.now_ms():
+            s = self.snapshot(i, d + 1)  # a day's close: its saved end-of-day books, no replay
+        else:
+            s = self.state(i, t)
         return s.cash + sum(self.upnl(s, t).values())
+
+    def volume_micro(self, i: int, start: int, end: int) -> int:
+        """Σ px·sz (micro-USD, rounded) of the fills with start <= time <= end: whole days from
+        their saved totals, the partial first and last days from their fills."""
+        total = 0
+        first, last = self.day_index(start), self.day_index(end)
+        for d in range(max(first, 0), last + 1):
+            d0 = self.origin + d * DAY_MS
+            if start <= d0 and d0 + DAY_MS - 1 <= end and d0 + DAY_MS - 1 < self.now_ms():
+                for c, cd in self.summary(i, d).coins.items():
+                    total += cd.volume // 10 ** self.market.specs[c].sz_decimals
+                continue
+            for f in self.day(i, d).fills:
+                if start <= f["time"] <= end:
+                    c = self.market.index[f["coin"]]
+                    lots = _scaled(f["sz"], self.market.specs[c].sz_decimals)
+                    total += _scaled(f["px"], 6) * lots // 10 ** self.market.specs[c].sz_decimals
+        return total
+
+    def net_flows_micro(self, i: int, times: list[int]) -> list[int]:
+        """Σ ledger flows (deposits - withdrawals) with time <= t, for each t of ascending
+        `times` (the portfolio's PnL history is net of them, as on the exchange)."""
+        out, total, done = [], 0, 0  # total = flows of days [0, done)
+        with self._lock:
+            for t in times:
+                d = self.day_index(t)
+                if d < 0:
+                    out.append(0)
+                    continue
+                while done < d:
+                    summ = self.summary(i, done)
+                    total += summ.deposits - summ.withdrawals
+                    done += 1
+                partial = sum(
+                    ledger_flow_micro(rec, self.addresses[i])
+                    for rec in self.day(i, d).ledger
+                    if rec["time"] <= t
+                )
+                out.append(total + partial)
+        return out
 
     def account_state(self, account: str, t_ms: int | None = None) -> AccountState:
         """Positions (coin, szi, entry_px, mark_px, upnl) and account value at t (default now)."""
