@@ -400,6 +400,7 @@ STEPS: dict[str, Callable[[Ingestion, Outcome], None]] = {
     "ledger": Ingestion._time_ranged,
     "orders": Ingestion._time_ranged,
     "snapshots": Ingestion._snapshots,
+    "portfolio": Ingestion._portfolio,
     "market": Ingestion._market,
     "candles": Ingestion._candles,
     "targets": Ingestion._targets,
