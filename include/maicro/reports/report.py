@@ -8,11 +8,12 @@ banner naming what is missing. Never a silently half-empty email.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from maicro import settings
 from maicro.delivery.message import Email, InlineImage
 from maicro.delivery.once import Delivery, deliver_once
-from maicro.reports import charts, common, completeness, daily, weekly
+from maicro.reports import charts, common, completeness, daily, periods, weekly
 from maicro.reports.marts import MartReader
 from maicro.reports.periods import Period
 from maicro.reports.render import fmt, render_email, tone_word
@@ -76,3 +77,18 @@ def send_report(period: Period, *, only_if_complete: bool = False) -> Delivery |
         )
     finally:
         built.reader.close()
+
+
+def run_scheduled(kind: str, run_after: datetime, *, triggered_by_assets: bool) -> str:
+    """What a report DAG run does: report the period that ended before `run_after`.
+
+    A run triggered by fresh marts sends only a complete period (otherwise it waits for the next
+    build); the run at the deadline (time schedule, or a manual run) sends anyway, with the
+    banner. Already delivered: nothing is sent. Returns one line for the task log.
+    """
+    period = periods.last_ended(kind, run_after)
+    delivery = send_report(period, only_if_complete=triggered_by_assets)
+    if delivery is None:
+        return f"{REPORT_NAMES[kind]} {period.label}: data incomplete, waiting for the deadline"
+    what = "sent" if delivery.sent_now else "already sent"
+    return f"{REPORT_NAMES[kind]} {period.label}: {what} via {delivery.result.transport} ({delivery.result.message_id})"
