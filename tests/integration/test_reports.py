@@ -213,9 +213,8 @@ def expected_daily(pair) -> dict:
             exp[f"{account}:exec:{name}"] = value
     pnl_split("fund", pnl)
     days = hist.groupby("day")[["account_value_open", "account_value_close", "net_flows"]].sum()
-    r = (
-        days.account_value_close - days.account_value_open - days.net_flows
-    ) / days.account_value_open
+    opened = days.account_value_open.where(days.account_value_open != 0)  # no capital: no return
+    r = ((days.account_value_close - days.account_value_open - days.net_flows) / opened).fillna(0)
     growth = (1 + r).cumprod()
     exp |= {
         "fund:av:open": acc["account_value_open"].sum(),
@@ -259,9 +258,11 @@ def expected_weekly(pair) -> dict:
     fund_days = hist.groupby("day")[
         ["account_value_open", "account_value_close", "net_flows"]
     ].sum()
+    opened = fund_days.account_value_open.where(fund_days.account_value_open != 0)
     fund_r = (
         fund_days.account_value_close - fund_days.account_value_open - fund_days.net_flows
-    ) / fund_days.account_value_open
+    ) / opened
+    fund_r = fund_r.fillna(0)
     fund_growth = (1 + fund_r).cumprod()
     fund_dd = fund_growth / fund_growth.cummax() - 1
 

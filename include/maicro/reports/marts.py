@@ -20,14 +20,14 @@ _TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)",
 class MartReader:
     def __init__(self, client: Any = None) -> None:
         self.client = client or connect("cloud", "reader")
-        self.queries: list[str] = []
+        self.queries: list[tuple[str, dict[str, Any]]] = []  # (sql, parameters), in order
 
     def df(self, sql: str, **parameters: Any) -> pd.DataFrame:
-        self.queries.append(sql)
+        self.queries.append((sql, parameters))
         return self.client.query_df(sql, parameters=parameters)
 
     def tables_read(self) -> set[str]:
-        return {f"{db}.{table}" for sql in self.queries for db, table in _TABLE.findall(sql)}
+        return {f"{db}.{table}" for sql, _ in self.queries for db, table in _TABLE.findall(sql)}
 
     def close(self) -> None:
         self.client.close()
