@@ -77,6 +77,7 @@ def _incidents(reader: MartReader, period: Period) -> pd.DataFrame:
     """One row per (kind, what) that went wrong in the week, with how often and when."""
     return reader.df(
         """
+        SELECT * FROM (
         SELECT 'ingest failed' AS kind, concat(data_type, if(account = '', '', concat(' ', account))) AS what,
                count() AS n, min(window_start) AS first, max(window_end) AS last
         FROM maicro_monitors.ingest_runs FINAL
@@ -92,7 +93,7 @@ def _incidents(reader: MartReader, period: Period) -> pd.DataFrame:
         FROM maicro_monitors.verification_results
         WHERE status != 'ok' AND verified_at >= {start:DateTime64(3)} AND verified_at < {end:DateTime64(3)}
         GROUP BY database, table
-        ORDER BY kind, what
+        ) ORDER BY kind, what
         """,
         start=period.start,
         end=period.end,
