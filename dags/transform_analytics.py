@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, dag
+from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from maicro import catalog, settings
@@ -70,7 +70,12 @@ if not MANIFEST.exists():
     },
 )
 def transform_analytics():
-    DbtTaskGroup(
+    # One Asset per mart, emitted after the whole build: reports and alerts schedule on them.
+    @task(outlets=[Asset(catalog.mart_uri(m)) for m in catalog.MARTS])
+    def marts_built() -> None:
+        """Marks the marts rebuilt (the dbt tasks before it built and tested them)."""
+
+    dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
             dbt_project_path=PROJECT,
@@ -101,6 +106,7 @@ def transform_analytics():
             "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"},
         },
     )
+    dbt >> marts_built()
 
 
 transform_analytics()

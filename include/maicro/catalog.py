@@ -32,13 +32,14 @@ DATA_TYPES = (
 # Writers of monitor tables that are not an ingest data type.
 EVERY_INGEST_STEP = "ingest"
 REPLICATION = "replication"
+REPORTS = "reports"
 
 
 @dataclass(frozen=True)
 class RawTable:
     database: str
     name: str
-    written_by: str  # an ingest data type, EVERY_INGEST_STEP or REPLICATION
+    written_by: str  # an ingest data type, EVERY_INGEST_STEP, REPLICATION or REPORTS
     monitor: bool = False  # the pipeline's record of itself, not exchange or strategy data
 
     @property
@@ -76,6 +77,7 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("maicro_monitors", "quarantine", EVERY_INGEST_STEP, monitor=True),
     RawTable("maicro_monitors", "replication_runs", REPLICATION, monitor=True),
     RawTable("maicro_monitors", "verification_results", REPLICATION, monitor=True),
+    RawTable("maicro_monitors", "report_deliveries", REPORTS, monitor=True),
 )
 
 

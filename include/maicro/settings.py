@@ -255,6 +255,79 @@ class Settings(BaseSettings):
         example="/tmp/dbt-target",
     )
 
+    # --- Reports and email ---------------------------------------------------------------------
+    maicro_email_transport: Literal["resend", "smtp", "file"] = _section(
+        "Reports",
+        "How emails leave: `resend` (the Resend API, needs RESEND_API_KEY), `smtp` (the Airflow "
+        "connection MAICRO_SMTP_CONN_ID) or `file` (written to MAICRO_EMAIL_OUTBOX, for the demo "
+        "and previews).",
+        "file",
+    )
+    maicro_email_from: str = _section(
+        "Reports",
+        "Sender of reports and alerts (a verified domain for Resend).",
+        "maicro reports <reports@maicro.invalid>",
+    )
+    maicro_report_recipients: CommaList = _section(
+        "Reports",
+        "Who receives the daily PnL and weekly risk emails, comma-separated addresses.",
+        (),
+        example="ops@fund.example,quant@fund.example",
+    )
+    maicro_report_timezone_label: str = _section(
+        "Reports",
+        "How reports name their time zone (days are UTC dates; the label says so to readers).",
+        "UTC",
+    )
+    maicro_email_outbox: Path | None = _section(
+        "Reports",
+        "Folder the `file` transport writes .eml and .html files to (default .maicro/outbox).",
+        example=".maicro/outbox",
+    )
+    resend_api_key: SecretStr | None = _section(
+        "Reports",
+        "Resend API key (environment only; or the password of the Airflow connection "
+        "MAICRO_RESEND_CONN_ID).",
+        example="re_xxxxxxxx",
+    )
+    resend_api_url: str = _section(
+        "Reports",
+        "Resend API base URL (tests point it at a loopback fake).",
+        "https://api.resend.com",
+    )
+    maicro_resend_conn_id: str = _section(
+        "Reports",
+        "Airflow connection holding the Resend API key as its password.",
+        "resend_default",
+    )
+    maicro_smtp_conn_id: str = _section(
+        "Reports", "Airflow SMTP connection used by the `smtp` transport.", "smtp_default"
+    )
+    maicro_email_timeout_s: float = _section(
+        "Reports", "Timeout of one request to the email provider, seconds.", 30.0, gt=0
+    )
+    maicro_email_max_attempts: int = _section(
+        "Reports", "Attempts per email on 429, 5xx and timeouts.", 5, ge=1
+    )
+    maicro_email_backoff_s: float = _section(
+        "Reports", "First retry delay, seconds (doubles; Retry-After wins when longer).", 1.0, ge=0
+    )
+    maicro_report_daily_deadline: str = _section(
+        "Reports",
+        "Cron (UTC) at which the daily report is sent even if its day is incomplete (with a "
+        "banner naming what is missing).",
+        "0 6 * * *",
+    )
+    maicro_report_weekly_deadline: str = _section(
+        "Reports", "Cron (UTC) of the same deadline for the weekly risk report.", "0 6 * * 1"
+    )
+    maicro_te_threshold: float = _section(
+        "Reports",
+        "Daily tracking error (1/2 L1 of weight differences) above which the report flags it.",
+        0.05,
+        gt=0,
+    )
+
     # --- make demo ----------------------------------------------------------------------------
     maicro_simulator_port: Port = _section(
         "Demo", "Port of the simulator that `make demo` starts.", 8899
@@ -299,7 +372,12 @@ class Settings(BaseSettings):
             result.append(Account(address, strategy.strip() or None))
         return tuple(result)
 
-    @field_validator("maicro_strategies", "maicro_replication_databases", mode="before")
+    @field_validator(
+        "maicro_strategies",
+        "maicro_replication_databases",
+        "maicro_report_recipients",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return _csv(value)
@@ -312,7 +390,9 @@ class Settings(BaseSettings):
             raise ValueError("expected a duration like 30s, 5m, 6h or 1d")
         return value
 
-    @field_validator("maicro_ingest_schedule")
+    @field_validator(
+        "maicro_ingest_schedule", "maicro_report_daily_deadline", "maicro_report_weekly_deadline"
+    )
     @classmethod
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5 and not value.startswith("@"):
@@ -327,6 +407,10 @@ class Settings(BaseSettings):
     @property
     def state_dir(self) -> Path:
         return (self.maicro_state_dir or project_root() / ".maicro").resolve()
+
+    @property
+    def email_outbox(self) -> Path:
+        return (self.maicro_email_outbox or self.state_dir / "outbox").resolve()
 
     @property
     def live_tolerance_ms(self) -> int:

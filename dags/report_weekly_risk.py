@@ -1,0 +1,64 @@
+"""DAG `report_weekly_risk`: the weekly risk email for the ISO week (Monday to Sunday) that ended, sent once.
+
+Wiring only; the logic is `maicro.reports.report.run_scheduled` (also `maicro report weekly`).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+from maicro import catalog, settings
+
+# The marts this report reads: any of them rebuilt by transform_analytics triggers a run.
+MARTS = catalog.MARTS
+FRESH_MARTS = functools.reduce(operator.or_, [Asset(catalog.mart_uri(m)) for m in MARTS])
+DEADLINE = settings.get().maicro_report_weekly_deadline
+DELIVERIES = Asset(catalog.by_name("maicro_monitors.report_deliveries").asset_uri("local"))
+
+DOC = f"""
+### The weekly risk email for the ISO week (Monday to Sunday) that ended
+
+* **Scheduled on** the marts it reads (Assets `clickhouse://cloud/analytics/<mart>`) **or** the
+  deadline cron `{DEADLINE}` (UTC, setting `MAICRO_REPORT_WEEKLY_DEADLINE`).
+* A mart-triggered run sends only when the run logs show the period complete (ingested for every
+  account and data type, verified on the cloud, in the marts); the deadline run sends anyway with
+  a banner naming what is missing.
+* **Once**: `maicro_monitors.report_deliveries` is checked before sending, so retries and later
+  runs send nothing twice. Transport, sender and recipients: `MAICRO_EMAIL_*`, `MAICRO_REPORT_*`.
+"""
+
+
+@dag(
+    dag_id="report_weekly_risk",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(DEADLINE, timezone="UTC"), assets=FRESH_MARTS
+    ),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=DOC,
+    tags=["reports", "email"],
+    default_args={
+        "owner": "data-platform",
+        "retries": 3,
+        "retry_delay": pendulum.duration(minutes=2),
+    },
+)
+def report_weekly_risk():
+    @task(outlets=[DELIVERIES])
+    def send_report(dag_run=None) -> str:
+        from maicro.reports.report import run_scheduled
+
+        return run_scheduled(
+            "weekly", dag_run.run_after, triggered_by_assets=dag_run.run_type == "asset_triggered"
+        )
+
+    send_report()
+
+
+report_weekly_risk()

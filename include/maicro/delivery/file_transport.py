@@ -1,0 +1,25 @@
+"""The `file` transport: each email as an .eml (the exact MIME message) and an .html a browser
+shows (images embedded), in the outbox folder (MAICRO_EMAIL_OUTBOX, default .maicro/outbox).
+
+For the demo and for previews. With an idempotency key the files are named after it, so sending
+the same report again rewrites the same files instead of adding a second email.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from maicro import settings
+from maicro.delivery.message import Email, SendResult, browser_html, to_mime
+
+
+def send(email: Email) -> SendResult:
+    outbox = settings.get().email_outbox
+    outbox.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", email.subject.lower()).strip("-")[:60]
+    stem = email.idempotency_key or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    eml = outbox / f"{slug}-{stem[:16]}.eml"
+    eml.write_bytes(bytes(to_mime(email)))
+    eml.with_suffix(".html").write_text(browser_html(email), encoding="utf-8")
+    return SendResult("file", str(eml))

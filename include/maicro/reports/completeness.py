@@ -1,0 +1,106 @@
+"""Is a period's data complete? Answered from the pipeline's run logs, never from the clock.
+
+Complete means, for the period [start, end):
+1. ingestion covered all of it, for every configured account (fills, funding, ledger, orders,
+   snapshots) and for the account-less data types (targets, market, candles): the windows of its
+   runs with status ok, partial or skipped (a backfill skips "now" snapshots by design) leave no
+   gap;
+2. replication verified every data table after the last of those runs finished;
+3. the marts were built after that: they hold the period's last day for every account.
+
+Each shortfall is a `Gap` naming what is missing (account, data type) and since when, which the
+report prints as a banner at its top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from maicro import catalog
+from maicro.reports.marts import MartReader
+from maicro.reports.periods import Period
+
+PER_ACCOUNT = ("fills", "funding", "ledger", "orders", "snapshots")
+COVERING_STATUSES = ("ok", "partial", "skipped")
+
+
+NOT_INGESTED = "not ingested"
+NOT_VERIFIED = "not verified on the cloud"
+NOT_BUILT = "not built into the marts"
+
+
+@dataclass(frozen=True)
+class Gap:
+    account: str  # an address, or "" for account-less data types and replicated tables
+    data_type: str  # an ingest data type, a replicated table, or "marts"
+    since: datetime | None  # the first moment missing; None: nothing in this period
+    problem: str = NOT_INGESTED
+
+    def describe(self) -> str:
+        who = f" for {self.account}" if self.account else ""
+        if self.since is None:
+            when = "for the whole period"
+        else:
+            when = f"since {self.since:%Y-%m-%d %H:%M} UTC"
+        return f"{self.data_type}{who} {self.problem} {when}"
+
+
+def _covered_until(windows: pd.DataFrame, start: datetime, end: datetime) -> datetime:
+    """How far from `start` the union of [window_start, window_end) reaches without a hole."""
+    reached = start
+    for row in windows.sort_values("window_start").itertuples():
+        if row.window_start > reached:
+            break
+        reached = max(reached, row.window_end)
+        if reached >= end:
+            break
+    return reached
+
+
+def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
+    start, end = period.start, period.end
+    runs = reader.df(
+        "SELECT data_type, account, window_start, window_end, finished_at "
+        "FROM maicro_monitors.ingest_runs FINAL "
+        "WHERE status IN {ok:Array(String)} AND window_end > {start:DateTime64(3)} "
+        "AND window_start < {end:DateTime64(3)}",
+        ok=list(COVERING_STATUSES),
+        start=start,
+        end=end,
+    )
+    for column in ("window_start", "window_end", "finished_at"):
+        runs[column] = pd.to_datetime(runs[column], utc=True)
+    gaps: list[Gap] = []
+    for data_type in catalog.DATA_TYPES:
+        of_type = runs[runs["data_type"] == data_type]
+        for account in accounts if data_type in PER_ACCOUNT else [""]:
+            windows = of_type[of_type["account"] == account] if account else of_type
+            reached = _covered_until(windows, start, end)
+            if reached < end:
+                gaps.append(Gap(account, data_type, pd.Timestamp(reached).to_pydatetime()))
+    if gaps:
+        return gaps
+    last_run = runs["finished_at"].max()
+    verified = reader.df(
+        "SELECT database, table, max(verified_at) AS verified_at "
+        "FROM maicro_monitors.verification_results WHERE status = 'ok' "
+        "GROUP BY database, table"
+    )
+    verified["verified_at"] = pd.to_datetime(verified["verified_at"], utc=True)
+    verified_at = {f"{r.database}.{r.table}": r.verified_at for r in verified.itertuples()}
+    for table in catalog.data_tables():
+        when = verified_at.get(table.qualified)
+        if when is None or when < last_run:
+            # the data since the last verification (or all of it) is not known to be on the cloud
+            since = when.to_pydatetime() if when is not None else None
+            gaps.append(Gap("", table.qualified, since, NOT_VERIFIED))
+    built = reader.df(
+        "SELECT DISTINCT account FROM analytics.fct_account_daily WHERE day = {day:Date}",
+        day=period.last,
+    )
+    for account in sorted(set(accounts) - set(built["account"])):
+        gaps.append(Gap(account, "marts", None, NOT_BUILT))
+    return gaps

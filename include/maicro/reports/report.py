@@ -1,0 +1,94 @@
+"""Build and send a report: read the marts, check completeness, render, deliver once.
+
+A scheduled run triggered by fresh marts sends only a complete period and otherwise waits for the
+next build; the run at the deadline (or `maicro report --send`) sends whatever there is, with a
+banner naming what is missing. Never a silently half-empty email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from maicro import settings
+from maicro.delivery.message import Email, InlineImage
+from maicro.delivery.once import Delivery, deliver_once
+from maicro.reports import charts, common, completeness, daily, periods, weekly
+from maicro.reports.marts import MartReader
+from maicro.reports.periods import Period
+from maicro.reports.render import fmt, render_email, tone_word
+
+REPORT_NAMES = {"daily": "daily_pnl", "weekly": "weekly_risk"}
+
+
+@dataclass(frozen=True)
+class Built:
+    email: Email
+    gaps: list[completeness.Gap]
+    reader: MartReader
+
+
+def _accounts(reader: MartReader, period: Period) -> list[str]:
+    configured = [a.address for a in settings.get().accounts]
+    if configured:
+        return configured
+    seen = reader.df(
+        "SELECT DISTINCT account FROM analytics.fct_account_daily "
+        "WHERE day BETWEEN {first:Date} AND {last:Date}",
+        first=period.first,
+        last=period.last,
+    )
+    return sorted(seen["account"])
+
+
+def build_email(period: Period, *, reader: MartReader | None = None) -> Built:
+    reader = reader or MartReader()
+    gaps = completeness.check(reader, period, _accounts(reader, period))
+    flag = "[INCOMPLETE] " if gaps else ""
+    if period.kind == "daily":
+        context = daily.build(reader, period)
+        total = context["fund"]["pnl"]["total"]
+        subject = f"{flag}Daily PnL {period.label}: {fmt(total)} ({tone_word(total)})"
+        email = render_email("daily", {**context, "gaps": gaps}, subject)
+    else:
+        context = weekly.build(reader, period)
+        total = context["fund"]["rows"][0]["this"]
+        subject = f"{flag}Weekly Risk {period.label}: {fmt(total)} ({tone_word(total)})"
+        names = common.account_names([a["key"] for a in context["accounts"]])
+        c = context["charts"]
+        images = (
+            InlineImage("equity", charts.equity(c["equity"], c["fund_equity"], names, c["week"])),
+            InlineImage(
+                "tracking", charts.tracking(c["tracking"], names, c["threshold"], c["week"])
+            ),
+        )
+        email = render_email("weekly", {**context, "gaps": gaps}, subject, images)
+    return Built(email, gaps, reader)
+
+
+def send_report(period: Period, *, only_if_complete: bool = False) -> Delivery | None:
+    """Build and deliver once. With `only_if_complete`, an incomplete period is not sent (None)."""
+    built = build_email(period)
+    try:
+        if built.gaps and only_if_complete:
+            return None
+        return deliver_once(
+            REPORT_NAMES[period.kind], period.label, built.email, incomplete=bool(built.gaps)
+        )
+    finally:
+        built.reader.close()
+
+
+def run_scheduled(kind: str, run_after: datetime, *, triggered_by_assets: bool) -> str:
+    """What a report DAG run does: report the period that ended before `run_after`.
+
+    A run triggered by fresh marts sends only a complete period (otherwise it waits for the next
+    build); the run at the deadline (time schedule, or a manual run) sends anyway, with the
+    banner. Already delivered: nothing is sent. Returns one line for the task log.
+    """
+    period = periods.last_ended(kind, run_after)
+    delivery = send_report(period, only_if_complete=triggered_by_assets)
+    if delivery is None:
+        return f"{REPORT_NAMES[kind]} {period.label}: data incomplete, waiting for the deadline"
+    what = "sent" if delivery.sent_now else "already sent"
+    return f"{REPORT_NAMES[kind]} {period.label}: {what} via {delivery.result.transport} ({delivery.result.message_id})"
