@@ -31,13 +31,15 @@ DATA_TYPES = (
 # Writers of monitor tables that are not an ingest data type.
 EVERY_INGEST_STEP = "ingest"
 REPLICATION = "replication"
+HEALTH_MONITOR = "health_monitor"  # maicro.health: checks and the data-feed probe
+ALERTING = "alerting"  # maicro.health.alerts: alert state and history
 
 
 @dataclass(frozen=True)
 class RawTable:
     database: str
     name: str
-    written_by: str  # an ingest data type, EVERY_INGEST_STEP or REPLICATION
+    written_by: str  # an ingest data type, EVERY_INGEST_STEP, REPLICATION, HEALTH_MONITOR, ALERTING
     monitor: bool = False  # the pipeline's record of itself, not exchange or strategy data
 
     @property
@@ -74,6 +76,9 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("maicro_monitors", "quarantine", EVERY_INGEST_STEP, monitor=True),
     RawTable("maicro_monitors", "replication_runs", REPLICATION, monitor=True),
     RawTable("maicro_monitors", "verification_results", REPLICATION, monitor=True),
+    RawTable("maicro_monitors", "health_checks", HEALTH_MONITOR, monitor=True),
+    RawTable("maicro_monitors", "api_probes", HEALTH_MONITOR, monitor=True),
+    RawTable("maicro_monitors", "alerts", ALERTING, monitor=True),
 )
 
 
@@ -109,7 +114,7 @@ def ingest_tables(data_type: str) -> tuple[RawTable, ...]:
 
 
 def monitor_tables(writer: str) -> tuple[RawTable, ...]:
-    """The run logs `writer` (EVERY_INGEST_STEP or REPLICATION) keeps about itself."""
+    """The run logs `writer` (EVERY_INGEST_STEP, REPLICATION, HEALTH_MONITOR, ALERTING) keeps."""
     return tuple(t for t in TABLES if t.monitor and t.written_by == writer)
 
 
