@@ -314,9 +314,23 @@ def reconciliation_tolerance() -> float:
     return float(project["vars"]["reconciliation_tolerance_usd"])
 
 
+def _mart_built(ctx: Context, mart: str) -> bool:
+    """Before the first transform there is nothing to judge (dbt and DAG checks cover that)."""
+    if ctx.cloud is None:
+        return False
+    return bool(
+        ctx.rows(
+            "cloud",
+            "SELECT 1 FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+            db=catalog.ANALYTICS_DATABASE,
+            t=mart,
+        )
+    )
+
+
 def reconciliation(ctx: Context) -> list[CheckResult]:
     """Days of the lookback whose account-value change the marts cannot explain, per account."""
-    if ctx.cloud is None:
+    if not _mart_built(ctx, "fct_reconciliation_daily"):
         return []
     days = int(ctx.config.value("reconciliation", "lookback_days", 7))
     since = datetime.fromtimestamp(ctx.now_ms / 1000 - days * 86400, UTC).date()
@@ -355,7 +369,7 @@ def reconciliation(ctx: Context) -> list[CheckResult]:
 def tracking_error(ctx: Context) -> list[CheckResult]:
     """The latest day's ½L1 and annualised 7-day tracking error per (strategy, account), against
     the strategy's (or account's) thresholds."""
-    if ctx.cloud is None:
+    if not _mart_built(ctx, "fct_tracking_error_daily"):
         return []
     rows = ctx.rows(
         "cloud",
@@ -410,13 +424,19 @@ def data_feed(ctx: Context) -> list[CheckResult]:
     and the age of the newest candle and mid."""
     lookback = ctx.config.seconds("data_feed", "lookback")
     aggregates = ", ".join(f"toNullable(toFloat64({sql}))" for _, sql, _, _ in FEED_METRICS)
+    # The endpoint's latest round only (probes within 30 s of its newest one): a fault that was
+    # removed must not linger in the figures.
     rows = ctx.rows(
         "local",
         f"""
-        SELECT endpoint, max(probed_at), {aggregates}
-        FROM maicro_monitors.api_probes
-        WHERE probed_at >= fromUnixTimestamp64Milli({{since:Int64}})
-        GROUP BY endpoint""",
+        SELECT p.endpoint, max(p.probed_at), {aggregates}
+        FROM maicro_monitors.api_probes AS p
+        INNER JOIN (
+            SELECT endpoint, max(probed_at) AS newest FROM maicro_monitors.api_probes
+            WHERE probed_at >= fromUnixTimestamp64Milli({{since:Int64}}) GROUP BY endpoint
+        ) AS n ON p.endpoint = n.endpoint
+        WHERE p.probed_at >= n.newest - INTERVAL 30 SECOND
+        GROUP BY p.endpoint""",
         since=ctx.now_ms - int(lookback * 1000),
     )
     measured = {row[0]: row[1:] for row in rows}
