@@ -11,6 +11,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 from maicro import catalog, settings
 from maicro.catalog import DATA_TYPES
+from maicro.health.notifier import on_failure
 
 CONFIG = settings.get()
 SCHEDULE = CONFIG.maicro_ingest_schedule
@@ -60,6 +61,7 @@ def _outlets(data_type: str) -> list[Asset]:
     tags=["ingest", "hyperliquid"],
     default_args={
         "owner": "data-platform",
+        "on_failure_callback": on_failure(),
         "retries": 3,
         "retry_delay": pendulum.duration(seconds=20),
         "retry_exponential_backoff": True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, AssetAlias, AssetAny, dag, task
 from maicro import catalog
+from maicro.health.notifier import on_failure
 
 # Scheduled on what ingestion writes locally (not on replication's own run logs); emits the cloud
 # copies, which transform waits for.
@@ -52,6 +53,7 @@ One run at a time (`max_active_runs=1`). Outside Airflow: `maicro replicate`, `m
     tags=["replication", "clickhouse"],
     default_args={
         "owner": "data-platform",
+        "on_failure_callback": on_failure(),
         "retries": 3,
         "retry_delay": pendulum.duration(seconds=30),
         "retry_exponential_backoff": True,

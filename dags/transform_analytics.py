@@ -19,6 +19,7 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from maicro import catalog, settings
+from maicro.health.notifier import on_failure
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 MANIFEST = PROJECT / "target" / "manifest.json"
@@ -65,6 +66,7 @@ if not MANIFEST.exists():
     tags=["analytics", "dbt"],
     default_args={
         "owner": "data-platform",
+        "on_failure_callback": on_failure(),
         "retries": 2,
         "retry_delay": pendulum.duration(seconds=30),
     },

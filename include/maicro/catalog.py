@@ -33,13 +33,15 @@ DATA_TYPES = (
 EVERY_INGEST_STEP = "ingest"
 REPLICATION = "replication"
 REPORTS = "reports"
+HEALTH_MONITOR = "health_monitor"  # maicro.health: checks and the data-feed probe
+ALERTING = "alerting"  # maicro.health.alerts: alert state and history
 
 
 @dataclass(frozen=True)
 class RawTable:
     database: str
     name: str
-    written_by: str  # an ingest data type, EVERY_INGEST_STEP, REPLICATION or REPORTS
+    written_by: str  # an ingest data type, EVERY_INGEST_STEP or one of the writers above
     monitor: bool = False  # the pipeline's record of itself, not exchange or strategy data
 
     @property
@@ -78,6 +80,9 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("maicro_monitors", "replication_runs", REPLICATION, monitor=True),
     RawTable("maicro_monitors", "verification_results", REPLICATION, monitor=True),
     RawTable("maicro_monitors", "report_deliveries", REPORTS, monitor=True),
+    RawTable("maicro_monitors", "health_checks", HEALTH_MONITOR, monitor=True),
+    RawTable("maicro_monitors", "api_probes", HEALTH_MONITOR, monitor=True),
+    RawTable("maicro_monitors", "alerts", ALERTING, monitor=True),
 )
 
 
@@ -113,7 +118,7 @@ def ingest_tables(data_type: str) -> tuple[RawTable, ...]:
 
 
 def monitor_tables(writer: str) -> tuple[RawTable, ...]:
-    """The run logs `writer` (EVERY_INGEST_STEP or REPLICATION) keeps about itself."""
+    """The run logs `writer` (EVERY_INGEST_STEP, REPLICATION, HEALTH_MONITOR, ALERTING) keeps."""
     return tuple(t for t in TABLES if t.monitor and t.written_by == writer)
 
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "maicro.ingest.cli",
     "maicro.transform.cli",
     "maicro.reports.cli",
+    "maicro.health.cli",
 )
 
 

@@ -31,7 +31,7 @@ from maicro.catalog import RAW_DATABASES
 from maicro.errors import MaicroError
 
 # ClickHouse roles (users `maicro_<role>`), each with its own password variable.
-ROLES = ("admin", "ingest", "replicator", "transform", "reader", "notifier")
+ROLES = ("admin", "ingest", "replicator", "transform", "reader", "notifier", "monitor")
 SERVERS = ("local", "cloud")
 MAINNET_API_URL = "https://api.hyperliquid.xyz"
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         "API base URL: mainnet (default), testnet (https://api.hyperliquid-testnet.xyz) or the "
         "built-in simulator (`maicro simulate`, http://127.0.0.1:8899).",
         MAINNET_API_URL,
+    )
+    hyperliquid_api_url_secondary: str | None = _section(
+        "Hyperliquid",
+        "Secondary API base URL: ingestion switches to it (and logs so) when the primary fails its "
+        "check or refuses connections; the data-feed probe measures both.",
+        example="https://api.hyperliquid-testnet.xyz",
     )
     maicro_accounts: Annotated[tuple[Account, ...], NoDecode] = _section(
         "Hyperliquid",
@@ -178,6 +184,12 @@ class Settings(BaseSettings):
     maicro_notifier_password: SecretStr | None = _section(
         "ClickHouse passwords",
         "maicro_notifier: records report deliveries and alert state (insert on those tables only).",
+        required=True,
+    )
+    maicro_monitor_password: SecretStr | None = _section(
+        "ClickHouse passwords",
+        "maicro_monitor: reads raw data and marts for the health checks; inserts health_checks "
+        "and api_probes only.",
         required=True,
     )
 
@@ -328,6 +340,15 @@ class Settings(BaseSettings):
         gt=0,
     )
 
+    # --- Health and alerts --------------------------------------------------------------------
+    maicro_health_config: Path | None = _section(
+        "Health",
+        "YAML of the health checks' thresholds, alert reminder interval and recipients, with "
+        "per-strategy and per-account overrides (default: include/maicro/health/health.yaml, "
+        "which documents every key).",
+        example="/etc/maicro/health.yaml",
+    )
+
     # --- make demo ----------------------------------------------------------------------------
     maicro_simulator_port: Port = _section(
         "Demo", "Port of the simulator that `make demo` starts.", 8899
@@ -337,9 +358,11 @@ class Settings(BaseSettings):
     )
 
     # --- validation -----------------------------------------------------------------------------
-    @field_validator("hyperliquid_api_url")
+    @field_validator("hyperliquid_api_url", "hyperliquid_api_url_secondary")
     @classmethod
-    def _api_url(cls, value: str) -> str:
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http(s)://host[:port] URL")
         return value.rstrip("/")
@@ -401,6 +424,13 @@ class Settings(BaseSettings):
 
     # --- derived values -------------------------------------------------------------------------
     @property
+    def api_urls(self) -> list[str]:
+        """The Hyperliquid endpoints in order of preference: primary, then the secondary if set."""
+        return [self.hyperliquid_api_url] + [
+            u for u in [self.hyperliquid_api_url_secondary] if u and u != self.hyperliquid_api_url
+        ]
+
+    @property
     def accounts(self) -> list[Account]:
         return list(self.maicro_accounts)
 
@@ -440,6 +470,7 @@ class Settings(BaseSettings):
             "transform": self.maicro_transform_password,
             "reader": self.maicro_reader_password,
             "notifier": self.maicro_notifier_password,
+            "monitor": self.maicro_monitor_password,
         }
         value = secrets[_known(role, ROLES, "ClickHouse role")]
         if value is None:

@@ -30,9 +30,19 @@ def test_one_dag_per_file_named_after_it(dagbag):
 def test_conventions(dagbag):
     for dag_id, info in dagbag["dags"].items():
         verb = dag_id.split("_")[0]
-        assert verb in {"ingest", "replicate", "transform", "report", "alert", "check"}, dag_id
+        assert verb in {
+            "ingest",
+            "replicate",
+            "transform",
+            "report",
+            "alert",
+            "check",
+            "monitor",
+        }, dag_id
         assert info["doc_md"], f"{dag_id} has no doc_md"
         assert info["tags"], f"{dag_id} has no tags"
         assert info["owner"] and info["owner"] != "airflow", f"{dag_id} has the default owner"
         low = {t: r for t, r in info["retries"].items() if r < 2}
         assert not low, f"{dag_id}: tasks with retries < 2: {low}"
+        silent = [t for t, c in info["failure_callbacks"].items() if "AlertNotifier" not in c]
+        assert not silent, f"{dag_id}: tasks without the AlertNotifier failure callback: {silent}"

@@ -90,6 +90,16 @@ GRANTS: dict[str, dict[str, list[str]]] = {
         ],
         "cloud": [],
     },
+    "monitor": {
+        # The health checks: read the pipeline's raw data and run logs on both servers and the
+        # marts on the cloud; write only their own results and the data-feed probes, locally.
+        "local": _on_raw("SELECT")
+        + [
+            "GRANT INSERT ON maicro_monitors.health_checks",
+            "GRANT INSERT ON maicro_monitors.api_probes",
+        ],
+        "cloud": _on_raw("SELECT") + [f"GRANT SELECT ON {ANALYTICS_DATABASE}.*"],
+    },
 }
 
 # What the embedded server's in-process session (always `default`, from loopback, without a

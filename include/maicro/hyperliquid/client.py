@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from collections import Counter
@@ -45,8 +46,20 @@ _EMPTY_META: dict[str, list] = {"universe": []}
 _EMPTY_SPOT_META: dict[str, list] = {"universe": [], "tokens": []}
 
 
+log = logging.getLogger(__name__)
+
+
 class HyperliquidUnavailable(MaicroError):
     """The API kept failing after every retry (or refused the request outright)."""
+
+
+class EndpointDown(HyperliquidUnavailable):
+    """Nothing accepts connections at the endpoint (a mistyped URL, a stopped server).
+
+    Declared once per client: retrying every request of every data type with backoff took a
+    newcomer's `maicro ingest` more than 6 minutes to say nothing; a refused connection is not a
+    transient answer, so every later request fails at once with the same one line.
+    """
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,21 @@ class RetryPolicy:
             backoff_s=config.maicro_hl_backoff_s,
             backoff_max_s=config.maicro_hl_backoff_max_s,
         )
+
+
+class _Refused(Exception):
+    """The TCP connection was refused: the endpoint is down, not slow."""
+
+
+def _is_refused(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError) or "Connection refused" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class _Retryable(Exception):
@@ -162,13 +190,30 @@ class HyperliquidClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        fallback_urls: list[str] | None = None,
     ) -> None:
-        self.base_url = (base_url or settings.get().hyperliquid_api_url).rstrip("/")
+        """`base_url` None = the configured endpoints (HYPERLIQUID_API_URL, then the secondary as
+        fallback); an explicit `base_url` has only the `fallback_urls` given with it."""
+        urls = [base_url] + list(fallback_urls or []) if base_url else settings.get().api_urls
+        self._urls = [u.rstrip("/") for u in urls]
         self.timeout_s = timeout_s or settings.get().maicro_hl_timeout_s
-        self.budget = budget if budget is not None else default_budget(self.base_url)
+        self._fixed_budget = budget
         self.retry = retry or RetryPolicy.from_env()
         self._sleep = sleep
         self._rng = random.Random(seed)
+        self.down: str | None = None  # why the current endpoint was declared down
+        self.failovers: list[str] = []  # one line per switch to a fallback endpoint
+        self._checked = len(self._urls) == 1  # a preflight only matters with a fallback
+        self._use(0)
+        self.round_trips: list[RoundTrip] = []  # drained into api_latency by each ingest step
+        self.outcomes: Counter[str] = Counter()  # every round trip of the client's life, by status
+        self.retries = 0
+        self.notes: list[str] = []  # things a run log should mention (pagination oddities)
+
+    def _use(self, index: int) -> None:
+        self._index = index
+        self.base_url = self._urls[index]
+        self.budget = self._fixed_budget or default_budget(self.base_url)
         self.info = _Info(
             self.base_url,
             skip_ws=True,
@@ -178,10 +223,31 @@ class HyperliquidClient:
         )
         self._last_http_status = 0
         self.info.session.hooks["response"].append(self._remember_status)
-        self.round_trips: list[RoundTrip] = []  # drained into api_latency by each ingest step
-        self.outcomes: Counter[str] = Counter()  # every round trip of the client's life, by status
-        self.retries = 0
-        self.notes: list[str] = []  # things a run log should mention (pagination oddities)
+
+    def _fail_over(self, reason: str) -> bool:
+        """Switch to the next configured endpoint, saying why; False when there is none."""
+        if self._index + 1 >= len(self._urls):
+            return False
+        previous = self.base_url
+        self._use(self._index + 1)
+        self.down = None
+        line = f"{previous} {reason}; switched to {self.base_url}"
+        self.failovers.append(line)
+        log.warning("Hyperliquid API failover: %s", line)
+        return True
+
+    def _preflight(self) -> None:
+        """With a fallback configured, the first request of the client's life checks the primary
+        once (allMids, no retries): one that refuses, errs or times out is left for the next."""
+        self._checked = True
+        while self._index + 1 < len(self._urls):
+            try:
+                self._post_once({"type": "allMids"}, dict)
+                return
+            except (_Retryable, _Refused, ClientError) as exc:
+                status = getattr(exc, "status", "refused connections")
+                if not self._fail_over(f"failed its check ({status}: {_one_line(exc)})"):
+                    return
 
     @property
     def source(self) -> str:
@@ -196,6 +262,10 @@ class HyperliquidClient:
         """POST one /info request; returns its JSON (of type `expect`) or raises
         HyperliquidUnavailable after the retry policy is exhausted."""
         request_type = payload["type"]
+        if not self._checked:
+            self._preflight()
+        if self.down:
+            raise EndpointDown(self.down)
         last: _Retryable | None = None
         for attempt in range(1, self.retry.max_attempts + 1):
             token = self.budget.acquire(weights.worst_case_weight(request_type))
@@ -204,6 +274,17 @@ class HyperliquidClient:
             sent = time.perf_counter()
             try:
                 data = self._post_once(payload, expect)
+            except _Refused as exc:
+                latency = (time.perf_counter() - sent) * 1000
+                self.budget.settle(token, 0)
+                self._record(sent_wall, request_type, "connection_refused", 0, latency, None)
+                if self._fail_over("refuses connections"):
+                    return self.post(payload, expect=expect)
+                self.down = (
+                    f"{self.base_url} refuses connections ({_one_line(exc, 100)}): "
+                    "is HYPERLIQUID_API_URL right and the API up?"
+                )
+                raise EndpointDown(self.down) from None
             except _Retryable as exc:
                 latency = (time.perf_counter() - sent) * 1000
                 self.budget.settle(token, weights.request_weight(request_type))
@@ -263,6 +344,10 @@ class HyperliquidClient:
             raise _Retryable("server_error", exc.status_code, _one_line(exc.message)) from None
         except requests.Timeout as exc:
             raise _Retryable("timeout", 0, f"no answer within {self.timeout_s:g} s") from exc
+        except requests.ConnectionError as exc:
+            if _is_refused(exc):
+                raise _Refused("connection refused") from None
+            raise _Retryable("connection_error", self._last_http_status, _one_line(exc)) from exc
         except requests.RequestException as exc:
             raise _Retryable("connection_error", self._last_http_status, _one_line(exc)) from exc
         if isinstance(data, dict) and str(data.get("error", "")).startswith("Could not parse JSON"):

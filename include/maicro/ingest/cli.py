@@ -115,10 +115,14 @@ def _ingest(args: argparse.Namespace) -> int:
                     totals[data_type][1] += outcome.rows_quarantined
                 except IngestFailed as exc:
                     errors.append(str(exc))
+                if client.down:  # every later request would fail the same way: stop now
+                    raise MaicroError(client.down)
                 progress.step(f"{data_type} {chunk}")
     finally:
         progress.finish()
         writer.close()
+        for line in client.failovers:
+            print(f"failover: {line}", file=sys.stderr)
     for data_type, (stored, quarantined) in totals.items():
         print(f"{data_type}: {stored} rows stored, {quarantined} quarantined")
     print(

@@ -126,6 +126,18 @@ class InfoApi:
         m = self.sim.market
         return {s.name: fmt_scaled(m.px6(c, now), 6) for c, s in enumerate(m.specs)}
 
+    def _t_l2Book(self, body, now):
+        """One level each side around the mid (enough for a book's `time`, which the data-feed
+        probe reads as the age of the mid; the simulator has no depth)."""
+        m = self.sim.market
+        names = [s.name for s in m.specs]
+        coin = body.get("coin")
+        if coin not in names:
+            return None
+        mid = m.px6(names.index(coin), now) / 1e6
+        level = [{"px": f"{mid * (1 + side * 1e-4):.6g}", "sz": "1", "n": 1} for side in (-1, 1)]
+        return {"coin": coin, "time": now, "levels": [[level[0]], [level[1]]]}
+
     # ---- account state ------------------------------------------------------------------------
     def _t_clearinghouseState(self, body, now):
         i = self.sim.account_index(_user(body))
