@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import maicro.delivery.file_transport as file_transport
+import maicro.delivery.resend_transport as resend_transport
+import maicro.delivery.smtp_transport as smtp_transport
 from maicro import settings
 from maicro.delivery.message import DeliveryError, Email, SendResult
+
+# MAICRO_EMAIL_TRANSPORT -> the function that sends through it.
+TRANSPORTS = {
+    "resend": resend_transport.send,
+    "smtp": smtp_transport.send,
+    "file": file_transport.send,
+}
 
 
 def send(email: Email, *, transport: str | None = None) -> SendResult:
@@ -16,16 +26,7 @@ def send(email: Email, *, transport: str | None = None) -> SendResult:
         raise DeliveryError(
             "the email has no recipients: set MAICRO_REPORT_RECIPIENTS (comma-separated addresses)"
         )
-    if chosen == "resend":
-        from maicro.delivery import resend_transport
-
-        return resend_transport.send(email)
-    if chosen == "smtp":
-        from maicro.delivery import smtp_transport
-
-        return smtp_transport.send(email)
-    if chosen == "file":
-        from maicro.delivery import file_transport
-
-        return file_transport.send(email)
+    transport_send = TRANSPORTS.get(chosen)
+    if transport_send is not None:
+        return transport_send(email)
     raise DeliveryError(f"unknown email transport {chosen!r}; expected resend, smtp or file")
