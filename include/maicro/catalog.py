@@ -31,13 +31,14 @@ DATA_TYPES = (
 # Writers of monitor tables that are not an ingest data type.
 EVERY_INGEST_STEP = "ingest"
 REPLICATION = "replication"
+AIRFLOW = "airflow"  # the DAG run listener in plugins/
 
 
 @dataclass(frozen=True)
 class RawTable:
     database: str
     name: str
-    written_by: str  # an ingest data type, EVERY_INGEST_STEP or REPLICATION
+    written_by: str  # an ingest data type, EVERY_INGEST_STEP, REPLICATION or AIRFLOW
     monitor: bool = False  # the pipeline's record of itself, not exchange or strategy data
 
     @property
@@ -74,6 +75,7 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("maicro_monitors", "quarantine", EVERY_INGEST_STEP, monitor=True),
     RawTable("maicro_monitors", "replication_runs", REPLICATION, monitor=True),
     RawTable("maicro_monitors", "verification_results", REPLICATION, monitor=True),
+    RawTable("maicro_monitors", "dag_runs", AIRFLOW, monitor=True),
 )
 
 
@@ -86,6 +88,8 @@ MARTS = (
     "fct_positions_vs_targets",
     "fct_tracking_error_daily",
     "fct_execution_quality_daily",
+    "fct_trades",
+    "fct_exposure",
 )
 
 
