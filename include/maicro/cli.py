@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "maicro.stack.demo",
     "maicro.ingest.cli",
     "maicro.transform.cli",
+    "maicro.dashboard.cli",
 )
 
 
