@@ -104,7 +104,7 @@ def test_overview_numbers_equal_the_marts(cloud):
 def test_positions_show_latest_snapshot_per_account(cloud):
     at = run_tab("positions")
     n_accounts = scalar(cloud, "SELECT uniqExact(account) FROM analytics.fct_positions_vs_targets")
-    assert len(at.dataframe) == n_accounts
+    assert len(at.dataframe) == n_accounts, texts(at)
     assert {"target_weight", "actual_weight", "weight_diff", "unrealized_pnl"} <= set(
         at.dataframe[0].value.columns
     )

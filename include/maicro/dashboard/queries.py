@@ -143,7 +143,7 @@ def overview(client, f: Filters) -> dict:
 
 LATEST_POSITIONS_SQL = """
 WITH latest AS (
-    SELECT strategy, account, max(snapshot_at) AS snapshot_at
+    SELECT strategy, account, max(snapshot_at) AS latest_at
     FROM analytics.fct_positions_vs_targets
     WHERE account IN {accounts:Array(String)} AND ({strategy:String} = '' OR strategy = {strategy:String})
       AND toDate(snapshot_at) <= {end:Date}
@@ -156,11 +156,11 @@ SELECT p.strategy AS strategy, p.account AS account, p.coin AS coin, p.snapshot_
        e.unrealized_pnl AS unrealized_pnl, e.liquidation_distance AS liquidation_distance
 FROM analytics.fct_positions_vs_targets AS p
 INNER JOIN latest AS l
-    ON p.strategy = l.strategy AND p.account = l.account AND p.snapshot_at = l.snapshot_at
+    ON p.strategy = l.strategy AND p.account = l.account AND p.snapshot_at = l.latest_at
 LEFT JOIN (
     SELECT account, snapshot_at, coin, unrealized_pnl, liquidation_distance
     FROM analytics.fct_exposure
-    WHERE (account, snapshot_at) IN (SELECT account, snapshot_at FROM latest)
+    WHERE (account, snapshot_at) IN (SELECT account, latest_at FROM latest)
 ) AS e ON p.account = e.account AND p.snapshot_at = e.snapshot_at AND p.coin = e.coin
 ORDER BY strategy, account, abs(weight_diff) DESC
 """
