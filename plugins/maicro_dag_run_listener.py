@@ -4,10 +4,8 @@ maicro.dag_run_log."""
 
 from __future__ import annotations
 
-
 from airflow.listeners import hookimpl
 from airflow.plugins_manager import AirflowPlugin
-
 from maicro.dag_run_log import record_dag_run
 
 
@@ -28,5 +26,3 @@ class DagRunListener:
 class MaicroDagRunListenerPlugin(AirflowPlugin):
     name = "maicro_dag_run_listener"
     listeners = [DagRunListener()]
-
-

@@ -44,7 +44,7 @@ def record(
             client.insert("maicro_monitors.dag_runs", [row], column_names=list(COLUMNS))
         finally:
             client.close()
-    except Exception as exc:  # noqa: BLE001 - a listener must never break the scheduler
+    except Exception as exc:  # a listener must never break the scheduler
         log.warning("dag_runs: could not record %s %s %s: %s", dag_id, run_id, state, exc)
         return False
     return True

@@ -7,12 +7,12 @@ from __future__ import annotations
 import socket
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from maicro import formatting as fmt
 from maicro.dashboard import data
-from maicro.dashboard.app import __file__ as APP  # noqa: N812
+from maicro.dashboard.cli import APP
 from maicro.dashboard.tabs import TABS
+from streamlit.testing.v1 import AppTest
+
 from tests.conftest import reset_pair
 from tests.integration.dashboard_support import (
     add_health_records,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # one dbt build of four simulated days (~1 min)
 
 def run_tab(tab: str) -> AppTest:
     data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params["tab"] = tab
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -33,7 +33,11 @@ def run_tab(tab: str) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("info", "error", "warning", "caption", "markdown") for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("info", "error", "warning", "caption", "markdown")
+        for e in getattr(at, kind)
+    ]
     parts += [e.body for e in at.subheader]
     return "\n".join(str(p) for p in parts)
 
@@ -90,7 +94,9 @@ def scalar(client, sql: str) -> float:
 def test_overview_numbers_equal_the_marts(cloud):
     at = run_tab("overview")
     last_day = "(SELECT max(day) FROM analytics.fct_account_daily)"
-    today = scalar(cloud, f"SELECT sum(total_pnl) FROM analytics.fct_pnl_daily WHERE day = {last_day}")
+    today = scalar(
+        cloud, f"SELECT sum(total_pnl) FROM analytics.fct_pnl_daily WHERE day = {last_day}"
+    )
     aum = scalar(
         cloud,
         f"SELECT sum(account_value_close) FROM analytics.fct_account_daily WHERE day = {last_day}",

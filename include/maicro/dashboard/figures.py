@@ -33,12 +33,14 @@ def equity_curve(daily: pd.DataFrame) -> go.Figure:
     fund = daily.groupby("day", as_index=False)["account_value_close"].sum()
     if daily["account"].nunique() > 1:
         fig.add_trace(
-            go.Scatter(x=fund["day"], y=fund["account_value_close"], name="Fund", line={"width": 3}),
+            go.Scatter(
+                x=fund["day"], y=fund["account_value_close"], name="Fund", line={"width": 3}
+            ),
             row=1,
             col=1,
         )
     for account, rows in daily.groupby("account"):
-        short = f"{account[:6]}…{account[-4:]}"
+        short = f"{str(account)[:6]}…{str(account)[-4:]}"
         fig.add_trace(
             go.Scatter(x=rows["day"], y=rows["account_value_close"], name=short), row=1, col=1
         )
@@ -71,9 +73,7 @@ def weight_diff_history(history: pd.DataFrame, coin: str) -> go.Figure:
     fig = go.Figure()
     for (strategy, account), rows in history.groupby(["strategy", "account"]):
         fig.add_trace(
-            go.Scatter(
-                x=rows["at"], y=rows["weight_diff"], name=f"{strategy} · {account[:6]}…"
-            )
+            go.Scatter(x=rows["at"], y=rows["weight_diff"], name=f"{strategy} · {str(account)[:6]}…")
         )
     fig.add_hline(y=0, line={"color": TARGET_COLOUR, "dash": "dot"})
     fig.update_yaxes(title_text="target − actual weight", tickformat=".1%")
@@ -95,7 +95,7 @@ def tracking_error(daily: pd.DataFrame, threshold: float) -> go.Figure:
                 go.Scatter(
                     x=rows["day"],
                     y=rows[column],
-                    name=f"{label} · {strategy} · {account[:6]}…",
+                    name=f"{label} · {strategy} · {str(account)[:6]}…",
                     visible=True if column == "te_half_l1" else "legendonly",
                 )
             )
@@ -111,9 +111,12 @@ def tracking_error(daily: pd.DataFrame, threshold: float) -> go.Figure:
 
 def contribution(latest: pd.DataFrame) -> go.Figure:
     """Each coin's share of the latest ½L1: ½|target − actual|."""
-    rows = latest.assign(contribution=latest["weight_diff"].abs() / 2)
-    rows = rows.groupby("coin", as_index=False)["contribution"].sum()
-    rows = rows.sort_values("contribution", ascending=False)
+    rows = (
+        latest.assign(contribution=latest["weight_diff"].abs() / 2)
+        .groupby("coin", as_index=False)[["contribution"]]
+        .sum()
+        .sort_values("contribution", ascending=False)
+    )
     fig = go.Figure(
         go.Bar(x=rows["coin"], y=rows["contribution"], marker_color=LOSS_COLOUR, name="½|diff|")
     )
@@ -125,8 +128,12 @@ def targets_vs_actual(latest: pd.DataFrame) -> go.Figure:
     rows = latest.groupby("coin", as_index=False)[["target_weight", "actual_weight"]].sum()
     fig = go.Figure(
         [
-            go.Bar(x=rows["coin"], y=rows["target_weight"], name="target", marker_color=TARGET_COLOUR),
-            go.Bar(x=rows["coin"], y=rows["actual_weight"], name="actual", marker_color=ACTUAL_COLOUR),
+            go.Bar(
+                x=rows["coin"], y=rows["target_weight"], name="target", marker_color=TARGET_COLOUR
+            ),
+            go.Bar(
+                x=rows["coin"], y=rows["actual_weight"], name="actual", marker_color=ACTUAL_COLOUR
+            ),
         ]
     )
     fig.update_layout(barmode="group")

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -31,11 +34,11 @@ def explain(problem: Unavailable) -> None:
         st.error(problem.message)
 
 
-def _table(frame: pd.DataFrame, formats: dict[str, object]) -> None:
+def _table(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]]) -> None:
     shown = frame.copy()
     for column, formatter in formats.items():
         if column in shown:
-            shown[column] = shown[column].map(formatter)  # type: ignore[arg-type]
+            shown[column] = shown[column].map(formatter)
     st.dataframe(shown, hide_index=True, use_container_width=True)
 
 
@@ -49,9 +52,7 @@ def overview(f: Filters) -> None:
         st.info("No account data in the selected range and accounts yet.")
         return
     exposure, pnl = result["exposure"], result["pnl"].set_index("window")
-    newest_caption(
-        exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data"
-    )
+    newest_caption(exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data")
     st.caption(f"'Today' is {result['today']:%Y-%m-%d} (UTC), the newest day in the range.")
 
     st.subheader("PnL")
@@ -69,7 +70,7 @@ def overview(f: Filters) -> None:
     gross = exposure["gross_exposure"].sum() if not exposure.empty else 0.0
     net = exposure["net_exposure"].sum() if not exposure.empty else 0.0
     st.subheader("Account value, flows and exposure")
-    cols = st.columns(5)
+    cols = list(st.columns(5))
     cols[0].metric("Account value", fmt.money(aum, sign=False))
     cols[1].metric("Net flows (range)", fmt.money(daily["net_flows"].sum()))
     cols[2].metric("Gross exposure", fmt.money(gross, sign=False))
@@ -96,7 +97,9 @@ def overview(f: Filters) -> None:
                 else ""
             )
         )
-    cards[-1].metric("Fund total", fmt.money(aum, sign=False), fmt.money(last["total_pnl"].sum()) + " today")
+    cards[-1].metric(
+        "Fund total", fmt.money(aum, sign=False), fmt.money(last["total_pnl"].sum()) + " today"
+    )
 
     st.plotly_chart(figures.equity_curve(daily), use_container_width=True)
     st.plotly_chart(figures.daily_pnl(daily), use_container_width=True)
@@ -149,15 +152,13 @@ def trades(f: Filters) -> None:
     coins = cols[0].multiselect("Coins (none = all)", coin_options, key="trades_coins")
     side = cols[1].selectbox("Side", list(SIDES), key="trades_side")
     liquidity = cols[2].selectbox("Maker / taker", list(LIQUIDITY), key="trades_liquidity")
-    result = load(
-        "trades", f, coins=tuple(coins), side=SIDES[side], liquidity=LIQUIDITY[liquidity]
-    )
+    result = load("trades", f, coins=tuple(coins), side=SIDES[side], liquidity=LIQUIDITY[liquidity])
     summary, rows = result["summary"].iloc[0], result["rows"]
     if rows.empty:
         st.info("No fills match the selected accounts, dates and filters.")
         return
     newest_caption(summary["newest"], "fill")
-    cols = st.columns(6)
+    cols = list(st.columns(6))
     cols[0].metric("Fills", fmt.number(summary["n_fills"]))
     cols[1].metric("Volume", fmt.money(summary["volume_usd"], sign=False))
     cols[2].metric("Fees paid", fmt.money(summary["fees_paid"], sign=False))
@@ -165,7 +166,9 @@ def trades(f: Filters) -> None:
     cols[4].metric("Slippage vs mid", fmt.bps(summary["slippage_bps"]))
     cols[5].metric("Order fill ratio", fmt.pct(summary["order_fill_ratio"], sign=False))
     if len(rows) >= result["limit"]:
-        st.caption(f"Showing the newest {result['limit']:,} fills; narrow the filters for older ones.")
+        st.caption(
+            f"Showing the newest {result['limit']:,} fills; narrow the filters for older ones."
+        )
     st.download_button(
         "Download these fills (CSV)",
         rows.to_csv(index=False).encode(),
@@ -197,17 +200,17 @@ def tracking_error(f: Filters) -> None:
     threshold = te_threshold()
     ends = daily.sort_values("day").groupby(["strategy", "account"]).tail(1)
     cols = st.columns(len(ends))
-    for col, row in zip(cols, ends.itertuples(), strict=True):
-        over = row.te_half_l1 > threshold
+    for col, row in zip(cols, ends.to_dict("records"), strict=True):
+        over = row["te_half_l1"] > threshold
         col.metric(
-            f"Latest ½L1 · {row.strategy} · {short(row.account)}",
-            fmt.pct(row.te_half_l1, sign=False),
+            f"Latest ½L1 · {row['strategy']} · {short(row['account'])}",
+            fmt.pct(row["te_half_l1"], sign=False),
             f"{'above' if over else 'within'} {fmt.pct(threshold, sign=False)}",
             delta_color="inverse" if over else "off",
         )
         col.caption(
-            f"{pd.Timestamp(row.day):%Y-%m-%d} · RMS {fmt.pct(row.te_rms, sign=False)} · "
-            f"ann. 7d {fmt.pct(row.te_ann_7d, sign=False)} · 30d {fmt.pct(row.te_ann_30d, sign=False)}"
+            f"{pd.Timestamp(row['day']):%Y-%m-%d} · RMS {fmt.pct(row['te_rms'], sign=False)} · "
+            f"ann. 7d {fmt.pct(row['te_ann_7d'], sign=False)} · 30d {fmt.pct(row['te_ann_30d'], sign=False)}"
         )
     st.plotly_chart(figures.tracking_error(daily, threshold), use_container_width=True)
     if not latest.empty:
@@ -218,8 +221,14 @@ def tracking_error(f: Filters) -> None:
 
 # --- System health ----------------------------------------------------------------------------
 
-STATUS_ICON = {"ok": "🟢 ok", "warn": "🟠 warn", "fail": "🔴 fail", "failed": "🔴 failed",
-               "success": "🟢 success", "running": "🔵 running"}
+STATUS_ICON = {
+    "ok": "🟢 ok",
+    "warn": "🟠 warn",
+    "fail": "🔴 fail",
+    "failed": "🔴 failed",
+    "success": "🟢 success",
+    "running": "🔵 running",
+}
 
 
 def _status(value) -> str:
@@ -286,7 +295,10 @@ def health(f: Filters) -> None:
         if verification is None or verification.empty:
             st.info("No verification recorded yet.")
         else:
-            st.metric("Last verification", f"{pd.Timestamp(verification['last_verified_at'].max()):%Y-%m-%d %H:%M} UTC")
+            st.metric(
+                "Last verification",
+                f"{pd.Timestamp(verification['last_verified_at'].max()):%Y-%m-%d %H:%M} UTC",
+            )
             _table(verification, {"last_status": _status})
 
     st.subheader("DAG runs")
