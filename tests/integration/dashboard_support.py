@@ -5,6 +5,8 @@ snapshots, one real `maicro transform`; plus the health monitor's tables as its 
 
 from __future__ import annotations
 
+import socket
+
 from tests.conftest import reset_pair, run_maicro
 
 DAY_MS = 86_400_000
@@ -94,3 +96,9 @@ def drop_health_tables(pair) -> None:
             client.command(f"DROP TABLE IF EXISTS {table} SYNC")
     finally:
         client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -4,8 +4,6 @@ must equal independent queries of the marts."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from maicro import formatting as fmt
 from maicro.dashboard import data
@@ -18,6 +16,7 @@ from tests.integration.dashboard_support import (
     add_health_records,
     build_cloud,
     drop_health_tables,
+    free_port,
 )
 
 pytestmark = pytest.mark.slow  # one dbt build of four simulated days (~1 min)
@@ -46,12 +45,6 @@ def metric(at: AppTest, label: str) -> str:
     found = [m.value for m in at.metric if m.label == label]
     assert found, f"no metric {label!r} among {[m.label for m in at.metric]}"
     return found[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("tab", list(TABS))
