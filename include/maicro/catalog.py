@@ -35,6 +35,7 @@ REPLICATION = "replication"
 REPORTS = "reports"
 HEALTH_MONITOR = "health_monitor"  # maicro.health: checks and the data-feed probe
 ALERTING = "alerting"  # maicro.health.alerts: alert state and history
+AIRFLOW = "airflow"  # the DAG run listener in plugins/
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ TABLES: tuple[RawTable, ...] = (
     RawTable("maicro_monitors", "health_checks", HEALTH_MONITOR, monitor=True),
     RawTable("maicro_monitors", "api_probes", HEALTH_MONITOR, monitor=True),
     RawTable("maicro_monitors", "alerts", ALERTING, monitor=True),
+    RawTable("maicro_monitors", "dag_runs", AIRFLOW, monitor=True),
 )
 
 
@@ -95,6 +97,8 @@ MARTS = (
     "fct_positions_vs_targets",
     "fct_tracking_error_daily",
     "fct_execution_quality_daily",
+    "fct_trades",
+    "fct_exposure",
 )
 
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "maicro.transform.cli",
     "maicro.reports.cli",
     "maicro.health.cli",
+    "maicro.dashboard.cli",
 )
 
 

@@ -87,6 +87,8 @@ GRANTS: dict[str, dict[str, list[str]]] = {
         "local": [
             "GRANT SELECT, INSERT ON maicro_monitors.report_deliveries",
             "GRANT SELECT, INSERT ON maicro_monitors.alerts",
+            # The Airflow DAG run listener (plugins/) records run states for the dashboard.
+            "GRANT INSERT ON maicro_monitors.dag_runs",
         ],
         "cloud": [],
     },

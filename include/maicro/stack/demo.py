@@ -139,13 +139,38 @@ def _start_airflow(env: dict[str, str]) -> str:
     return url
 
 
+def _start_dashboard(env: dict[str, str]) -> str:
+    """Serve the dashboard (`maicro dashboard`) in the background; returns its URL."""
+    from maicro.dashboard.cli import streamlit_argv
+
+    port = settings.get().maicro_dashboard_port
+    url = f"http://127.0.0.1:{port}"
+    services.start("dashboard", streamlit_argv(port), env=env)
+    services.wait_until(
+        lambda: _get_text(f"{url}/_stcore/health") == "ok",
+        60,
+        "dashboard /_stcore/health",
+        "dashboard",
+    )
+    _say(f"dashboard at {url}")
+    return url
+
+
+def _get_text(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.read().decode().strip()
+    except OSError:
+        return None
+
+
 def stop_all() -> None:
     """Stop what the demo started, newest first; safe to call when nothing runs."""
     previous = signal.signal(
         signal.SIGINT, signal.SIG_IGN
     )  # a second Ctrl-C must not cut this short
     try:
-        for name in ("airflow", "simulator"):
+        for name in ("dashboard", "airflow", "simulator"):
             services.stop(name, log=_say)
         embedded.down("local")
         embedded.down("cloud")
@@ -183,6 +208,7 @@ def run_demo(args: argparse.Namespace) -> int:
         _maicro("ingest", "--start", start.isoformat(), "--end", end.isoformat(), env=env)
         _maicro("replicate", env=env)
         _maicro("transform", env=env)
+        _start_dashboard(env)
         if not args.no_airflow:
             _start_airflow(env)
         _say("up. Press Ctrl-C to stop (or run 'make stop' from another shell).")

@@ -10,5 +10,6 @@ select
     mark_px,
     position_value,
     unrealized_pnl,
+    liquidation_px,
     ingested_at
 from {{ source('hyperliquid', 'position_snapshots') }} final

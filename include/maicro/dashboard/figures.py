@@ -1,0 +1,154 @@
+"""plotly figures of the dashboard, one function per chart, from the frames `queries` returns.
+
+Pure functions (no Streamlit) so the benchmark times them and tests can build them directly.
+Colours follow the reports' gain/loss palette (maicro.formatting) so the same sign looks the same.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from maicro.formatting import GAIN_COLOUR, LOSS_COLOUR
+
+TARGET_COLOUR = "#5f6368"
+ACTUAL_COLOUR = "#1a73e8"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        template="plotly_white",
+    )
+    return fig
+
+
+def equity_curve(daily: pd.DataFrame) -> go.Figure:
+    """Account value per account (and the fund total) above each account's drawdown."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35])
+    fund = daily.groupby("day", as_index=False)["account_value_close"].sum()
+    if daily["account"].nunique() > 1:
+        fig.add_trace(
+            go.Scatter(
+                x=fund["day"], y=fund["account_value_close"], name="Fund", line={"width": 3}
+            ),
+            row=1,
+            col=1,
+        )
+    for account, rows in daily.groupby("account"):
+        short = f"{str(account)[:6]}…{str(account)[-4:]}"
+        fig.add_trace(
+            go.Scatter(x=rows["day"], y=rows["account_value_close"], name=short), row=1, col=1
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows["day"],
+                y=rows["drawdown"],
+                name=f"{short} drawdown",
+                fill="tozeroy",
+                line={"color": LOSS_COLOUR, "width": 1},
+                showlegend=False,
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_yaxes(title_text="Account value (USD)", tickprefix="$", row=1, col=1)
+    fig.update_yaxes(title_text="Drawdown", tickformat=".1%", row=2, col=1)
+    return _layout(fig, "Equity curve and drawdown", height=480)
+
+
+def daily_pnl(daily: pd.DataFrame) -> go.Figure:
+    fund = daily.groupby("day", as_index=False)["total_pnl"].sum()
+    colours = [GAIN_COLOUR if v >= 0 else LOSS_COLOUR for v in fund["total_pnl"]]
+    fig = go.Figure(go.Bar(x=fund["day"], y=fund["total_pnl"], marker_color=colours, name="PnL"))
+    fig.update_yaxes(tickprefix="$")
+    return _layout(fig, "Daily total PnL (selected accounts)", height=300)
+
+
+def weight_diff_history(history: pd.DataFrame, coin: str) -> go.Figure:
+    fig = go.Figure()
+    for (strategy, account), rows in history.groupby(["strategy", "account"]):
+        fig.add_trace(
+            go.Scatter(x=rows["at"], y=rows["weight_diff"], name=f"{strategy} · {str(account)[:6]}…")
+        )
+    fig.add_hline(y=0, line={"color": TARGET_COLOUR, "dash": "dot"})
+    fig.update_yaxes(title_text="target − actual weight", tickformat=".1%")
+    return _layout(fig, f"Weight difference over time: {coin}")
+
+
+def tracking_error(daily: pd.DataFrame, threshold: float) -> go.Figure:
+    """½L1, RMS and annualised 7d/30d per (strategy, account), with the alert threshold."""
+    fig = go.Figure()
+    measures = {
+        "te_half_l1": "½L1",
+        "te_rms": "RMS",
+        "te_ann_7d": "annualised 7d",
+        "te_ann_30d": "annualised 30d",
+    }
+    for (strategy, account), rows in daily.groupby(["strategy", "account"]):
+        for column, label in measures.items():
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["day"],
+                    y=rows[column],
+                    name=f"{label} · {strategy} · {str(account)[:6]}…",
+                    visible=True if column == "te_half_l1" else "legendonly",
+                )
+            )
+    fig.add_hline(
+        y=threshold,
+        line={"color": LOSS_COLOUR, "dash": "dash"},
+        annotation_text=f"alert threshold {threshold:.1%}",
+        annotation_position="top left",
+    )
+    fig.update_yaxes(tickformat=".1%")
+    return _layout(fig, "Tracking error (daily)", height=400)
+
+
+def contribution(latest: pd.DataFrame) -> go.Figure:
+    """Each coin's share of the latest ½L1: ½|target − actual|."""
+    rows = (
+        latest.assign(contribution=latest["weight_diff"].abs() / 2)
+        .groupby("coin", as_index=False)[["contribution"]]
+        .sum()
+        .sort_values("contribution", ascending=False)
+    )
+    fig = go.Figure(
+        go.Bar(x=rows["coin"], y=rows["contribution"], marker_color=LOSS_COLOUR, name="½|diff|")
+    )
+    fig.update_yaxes(tickformat=".2%")
+    return _layout(fig, "Per-coin contribution to the latest ½L1", height=320)
+
+
+def targets_vs_actual(latest: pd.DataFrame) -> go.Figure:
+    rows = latest.groupby("coin", as_index=False)[["target_weight", "actual_weight"]].sum()
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=rows["coin"], y=rows["target_weight"], name="target", marker_color=TARGET_COLOUR
+            ),
+            go.Bar(
+                x=rows["coin"], y=rows["actual_weight"], name="actual", marker_color=ACTUAL_COLOUR
+            ),
+        ]
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".1%")
+    return _layout(fig, "Targets vs actual weights (latest snapshot)", height=320)
+
+
+def latency(frame: pd.DataFrame) -> go.Figure:
+    label = frame["endpoint"].astype(str) + " " + frame["request_type"].astype(str)
+    fig = go.Figure(
+        [
+            go.Bar(x=label, y=frame["last_p50_ms"], name="p50", marker_color=ACTUAL_COLOUR),
+            go.Bar(x=label, y=frame["last_p95_ms"], name="p95", marker_color=TARGET_COLOUR),
+        ]
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="ms")
+    return _layout(fig, "Data-feed latency (latest hour)", height=300)

@@ -1,0 +1,318 @@
+"""The five pages of the dashboard. Each takes the sidebar's filters, loads its data through
+`data.load` and draws it; a missing or unreachable source is explained on the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from maicro import formatting as fmt
+from maicro import settings
+from maicro.dashboard import figures
+from maicro.dashboard.data import Unavailable, load, newest_caption
+from maicro.dashboard.queries import LIQUIDITY, SIDES, WINDOWS, Filters
+
+TE_THRESHOLD_DEFAULT = 0.05  # until settings declares maicro_te_threshold (the reports' setting)
+HEALTH_NOT_RUN = "The health monitor has not run yet"
+
+
+def te_threshold() -> float:
+    return float(getattr(settings.get(), "maicro_te_threshold", TE_THRESHOLD_DEFAULT))
+
+
+def short(account: str) -> str:
+    return f"{account[:6]}…{account[-4:]}"
+
+
+def explain(problem: Unavailable) -> None:
+    if problem.kind == "no_data":
+        st.info(problem.message)
+    else:
+        st.error(problem.message)
+
+
+def _table(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]]) -> None:
+    shown = frame.copy()
+    for column, formatter in formats.items():
+        if column in shown:
+            shown[column] = shown[column].map(formatter)
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+
+
+# --- Overview ---------------------------------------------------------------------------------
+
+
+def overview(f: Filters) -> None:
+    result = load("overview", f)
+    daily = result["daily"]
+    if daily.empty:
+        st.info("No account data in the selected range and accounts yet.")
+        return
+    exposure, pnl = result["exposure"], result["pnl"].set_index("window")
+    newest_caption(exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data")
+    st.caption(f"'Today' is {result['today']:%Y-%m-%d} (UTC), the newest day in the range.")
+
+    st.subheader("PnL")
+    cols = st.columns(len(WINDOWS) + 1)
+    for col, window in zip(cols, [*WINDOWS, "Since start"], strict=True):
+        row = pnl.loc[window]
+        col.metric(f"Total PnL · {window}", fmt.money(row["total_pnl"]))
+        col.caption(
+            f"realized {fmt.money(row['realized_gross'])} · fees {fmt.money(-row['fees'])} · "
+            f"funding {fmt.money(row['funding'])} · unrealized {fmt.money(row['unrealized_change'])}"
+        )
+
+    last = daily[daily["day"] == daily["day"].max()]
+    aum = last["account_value_close"].sum()
+    gross = exposure["gross_exposure"].sum() if not exposure.empty else 0.0
+    net = exposure["net_exposure"].sum() if not exposure.empty else 0.0
+    st.subheader("Account value, flows and exposure")
+    cols = list(st.columns(5))
+    cols[0].metric("Account value", fmt.money(aum, sign=False))
+    cols[1].metric("Net flows (range)", fmt.money(daily["net_flows"].sum()))
+    cols[2].metric("Gross exposure", fmt.money(gross, sign=False))
+    cols[3].metric("Net exposure", fmt.money(net))
+    cols[4].metric("Leverage", f"{gross / aum:.2f}x" if aum else fmt.MISSING)
+
+    st.subheader("Accounts")
+    accounts = sorted(daily["account"].unique())
+    cards = st.columns(len(accounts) + 1)
+    for card, account in zip(cards, accounts, strict=False):
+        mine = daily[daily["account"] == account]
+        end = mine.iloc[-1]
+        exp = exposure[exposure["account"] == account]
+        card.metric(
+            short(account),
+            fmt.money(end["account_value_close"], sign=False),
+            fmt.money(end["total_pnl"]) + " today",
+        )
+        card.caption(
+            f"return {fmt.pct(end['cumulative_return'])} · drawdown {fmt.pct(end['drawdown'])}"
+            + (
+                f" · leverage {exp['gross_exposure'].sum() / end['account_value_close']:.2f}x"
+                if not exp.empty and end["account_value_close"]
+                else ""
+            )
+        )
+    cards[-1].metric(
+        "Fund total", fmt.money(aum, sign=False), fmt.money(last["total_pnl"].sum()) + " today"
+    )
+
+    st.plotly_chart(figures.equity_curve(daily), use_container_width=True)
+    st.plotly_chart(figures.daily_pnl(daily), use_container_width=True)
+
+
+# --- Positions --------------------------------------------------------------------------------
+
+
+def positions(f: Filters) -> None:
+    coin = st.session_state.get("positions_coin")
+    result = load("positions", f, coin=coin)
+    latest = result["latest"]
+    if latest.empty:
+        st.info("No position snapshots with targets in the selected range and accounts yet.")
+        return
+    snapshot = latest["snapshot_at"].max()
+    newest_caption(snapshot, "snapshot")
+    for (strategy, account), rows in latest.groupby(["strategy", "account"]):
+        st.subheader(f"{strategy} · {short(account)}")
+        st.caption(f"snapshot {pd.Timestamp(rows['snapshot_at'].iloc[0]):%Y-%m-%d %H:%M:%S} UTC")
+        _table(
+            rows.drop(columns=["strategy", "account", "snapshot_at"]),
+            {
+                "target_weight": fmt.weight,
+                "actual_weight": fmt.weight,
+                "weight_diff": fmt.weight,
+                "target_notional": fmt.money,
+                "actual_notional": fmt.money,
+                "mark_px": lambda v: fmt.number(v, decimals=4),
+                "unrealized_pnl": fmt.money,
+                "liquidation_distance": lambda v: fmt.pct(v, sign=False),
+            },
+        )
+    chosen = st.selectbox("Coin", result["coins"], key="positions_coin")
+    if chosen != result["coin"]:
+        result = load("positions", f, coin=chosen)
+    if not result["history"].empty:
+        st.plotly_chart(
+            figures.weight_diff_history(result["history"], result["coin"]),
+            use_container_width=True,
+        )
+
+
+# --- Trades -----------------------------------------------------------------------------------
+
+
+def trades(f: Filters) -> None:
+    cols = st.columns([3, 1, 1])
+    coin_options = load("trades", f, limit=1)["coins"]
+    coins = cols[0].multiselect("Coins (none = all)", coin_options, key="trades_coins")
+    side = cols[1].selectbox("Side", list(SIDES), key="trades_side")
+    liquidity = cols[2].selectbox("Maker / taker", list(LIQUIDITY), key="trades_liquidity")
+    result = load("trades", f, coins=tuple(coins), side=SIDES[side], liquidity=LIQUIDITY[liquidity])
+    summary, rows = result["summary"].iloc[0], result["rows"]
+    if rows.empty:
+        st.info("No fills match the selected accounts, dates and filters.")
+        return
+    newest_caption(summary["newest"], "fill")
+    cols = list(st.columns(6))
+    cols[0].metric("Fills", fmt.number(summary["n_fills"]))
+    cols[1].metric("Volume", fmt.money(summary["volume_usd"], sign=False))
+    cols[2].metric("Fees paid", fmt.money(summary["fees_paid"], sign=False))
+    cols[3].metric("Rebates", fmt.money(summary["rebates"], sign=False))
+    cols[4].metric("Slippage vs mid", fmt.bps(summary["slippage_bps"]))
+    cols[5].metric("Order fill ratio", fmt.pct(summary["order_fill_ratio"], sign=False))
+    if len(rows) >= result["limit"]:
+        st.caption(
+            f"Showing the newest {result['limit']:,} fills; narrow the filters for older ones."
+        )
+    st.download_button(
+        "Download these fills (CSV)",
+        rows.to_csv(index=False).encode(),
+        file_name=f"maicro-fills-{f.start}-{f.end}.csv",
+        mime="text/csv",
+    )
+    _table(
+        rows,
+        {
+            "notional_usd": fmt.money,
+            "fee": fmt.money,
+            "closed_pnl": fmt.money,
+            "slippage_bps": fmt.bps,
+            "order_fill_ratio": lambda v: fmt.pct(v, sign=False),
+        },
+    )
+
+
+# --- Tracking error ---------------------------------------------------------------------------
+
+
+def tracking_error(f: Filters) -> None:
+    result = load("tracking_error", f)
+    daily, latest = result["daily"], result["latest"]
+    if daily.empty:
+        st.info("No tracking error in the selected range, strategy and accounts yet.")
+        return
+    newest_caption(daily["day"].max(), "day")
+    threshold = te_threshold()
+    ends = daily.sort_values("day").groupby(["strategy", "account"]).tail(1)
+    cols = st.columns(len(ends))
+    for col, row in zip(cols, ends.to_dict("records"), strict=True):
+        over = row["te_half_l1"] > threshold
+        col.metric(
+            f"Latest ½L1 · {row['strategy']} · {short(row['account'])}",
+            fmt.pct(row["te_half_l1"], sign=False),
+            f"{'above' if over else 'within'} {fmt.pct(threshold, sign=False)}",
+            delta_color="inverse" if over else "off",
+        )
+        col.caption(
+            f"{pd.Timestamp(row['day']):%Y-%m-%d} · RMS {fmt.pct(row['te_rms'], sign=False)} · "
+            f"ann. 7d {fmt.pct(row['te_ann_7d'], sign=False)} · 30d {fmt.pct(row['te_ann_30d'], sign=False)}"
+        )
+    st.plotly_chart(figures.tracking_error(daily, threshold), use_container_width=True)
+    if not latest.empty:
+        left, right = st.columns(2)
+        left.plotly_chart(figures.contribution(latest), use_container_width=True)
+        right.plotly_chart(figures.targets_vs_actual(latest), use_container_width=True)
+
+
+# --- System health ----------------------------------------------------------------------------
+
+STATUS_ICON = {
+    "ok": "🟢 ok",
+    "warn": "🟠 warn",
+    "fail": "🔴 fail",
+    "failed": "🔴 failed",
+    "success": "🟢 success",
+    "running": "🔵 running",
+}
+
+
+def _status(value) -> str:
+    return STATUS_ICON.get(str(value), str(value))
+
+
+def health(f: Filters) -> None:
+    sections = load("health", f)
+    newest = [
+        frame[column].max()
+        for frame, column in (
+            (sections["checks"], "last_checked_at"),
+            (sections["heartbeat"], "last_run"),
+            (sections["replication"], "last_finished_at"),
+        )
+        if frame is not None and not frame.empty
+    ]
+    newest_caption(max(newest) if newest else None, "health record")
+
+    st.subheader("Checks")
+    checks = sections["checks"]
+    if checks is None or checks.empty:
+        st.info(f"{HEALTH_NOT_RUN}: no checks recorded (the monitor_health DAG writes them).")
+    else:
+        counts = checks["last_status"].astype(str).value_counts()
+        st.caption(" · ".join(f"{_status(s)} {counts.get(s, 0)}" for s in ("ok", "warn", "fail")))
+        _table(checks, {"last_status": _status})
+
+    st.subheader("Open and recent alerts")
+    alerts = sections["alerts"]
+    if alerts is None or alerts.empty:
+        st.info("No alerts recorded." if alerts is not None else f"{HEALTH_NOT_RUN}: no alert log.")
+    else:
+        open_ = alerts[alerts["last_event"].astype(str) != "resolved"]
+        st.caption(f"{len(open_)} open, {len(alerts) - len(open_)} resolved (newest 50)")
+        _table(alerts, {})
+
+    st.subheader("Heartbeat per data type")
+    heartbeat = sections["heartbeat"]
+    if heartbeat is None or heartbeat.empty:
+        st.info("No ingestion run recorded yet.")
+    else:
+        _table(heartbeat, {"last_status": _status})
+
+    st.subheader("Data-feed latency")
+    latency = sections["latency"]
+    if latency is None or latency.empty:
+        st.info(f"{HEALTH_NOT_RUN}: no API latency probes aggregated (fct_api_latency_hourly).")
+    else:
+        st.plotly_chart(figures.latency(latency), use_container_width=True)
+        _table(latency, {"last_error_rate": lambda v: fmt.pct(v, sign=False)})
+
+    st.subheader("Replication and verification")
+    left, right = st.columns(2)
+    replication, verification = sections["replication"], sections["verification"]
+    with left:
+        if replication is None or replication.empty:
+            st.info("No replication run recorded yet.")
+        else:
+            worst = replication["last_lag_seconds"].max()
+            st.metric("Largest replication lag", f"{worst:,.0f} s")
+            _table(replication, {"last_status": _status})
+    with right:
+        if verification is None or verification.empty:
+            st.info("No verification recorded yet.")
+        else:
+            st.metric(
+                "Last verification",
+                f"{pd.Timestamp(verification['last_verified_at'].max()):%Y-%m-%d %H:%M} UTC",
+            )
+            _table(verification, {"last_status": _status})
+
+    st.subheader("DAG runs")
+    dag_runs = sections["dag_runs"]
+    if dag_runs is None or dag_runs.empty:
+        st.info("No DAG run recorded yet (the Airflow listener records them as DAGs run).")
+    else:
+        _table(dag_runs, {"last_state": _status})
+
+
+TABS = {
+    "overview": ("Overview", overview),
+    "positions": ("Positions", positions),
+    "trades": ("Trades", trades),
+    "tracking": ("Tracking Error", tracking_error),
+    "health": ("System Health", health),
+}
