@@ -258,6 +258,12 @@ class Settings(BaseSettings):
         "",
         example="fct_pnl_daily+",
     )
+    maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
+        "Analytics",
+        "How the transform DAG runs dbt: `watcher` = one dbt build per run with a task per model "
+        "(cosmos ExecutionMode.WATCHER); `local` = one dbt process per model and per test.",
+        "watcher",
+    )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
         "Analytics", "The server dbt builds on (profiles.yml target).", "cloud"
     )

@@ -1,31 +1,29 @@
-"""DAG `transform_analytics`: cosmos renders every model and its tests as tasks, scheduled on the
-replicated Assets, and a real `airflow dags test` run builds the marts with credentials resolved
-at run time."""
+"""DAG `transform_analytics`: one `dbt build` per run with a task per model and per model's tests
+(cosmos ExecutionMode.WATCHER), each mart's Asset emitted once it is built and tested, scheduled on
+the replicated Assets; a real `airflow dags test` builds every mart with credentials resolved at
+run time and the numbers match the simulator's ground truth."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from maicro import catalog
 
 from tests.dags.airflow_helpers import dagbag_summary, run_dag_test
 
-# one real `airflow dags test` (each cosmos task is a dbt subprocess): ~2-3 min
+# one real `airflow dags test` of the whole graph: ~1 min
 pytestmark = pytest.mark.slow
 
-MARTS = (
-    "fct_pnl_daily",
-    "fct_account_daily",
-    "fct_reconciliation_daily",
-    "fct_positions_vs_targets",
-    "fct_tracking_error_daily",
-    "fct_execution_quality_daily",
-)
+PRODUCER = "dbt.dbt_producer_watcher"
 
 
 @pytest.fixture(scope="module")
 def manifest(airflow_env):
     from maicro.transform.runner import build_manifest
 
-    return build_manifest()
+    return json.loads(build_manifest().read_text())
 
 
 @pytest.fixture(scope="module")
@@ -35,35 +33,46 @@ def dag_info(manifest) -> dict:
     return summary["dags"]["transform_analytics"]
 
 
-def test_every_model_and_its_tests_are_tasks(dag_info, manifest):
-    import json
+def _models_and_tested(manifest) -> tuple[set[str], set[str]]:
+    nodes = manifest["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
+    tested = {
+        manifest["nodes"][parent]["name"]
+        for n in nodes
+        if n["resource_type"] == "test"
+        for parent in n["depends_on"]["nodes"]
+        if parent.startswith("model.")
+    }
+    return models, tested
 
-    models = [
-        n["name"]
-        for n in json.loads(manifest.read_text())["nodes"].values()
-        if n["resource_type"] == "model"
-    ]
+
+def test_one_build_task_and_one_task_per_model_and_its_tests(dag_info, manifest):
+    models, tested = _models_and_tested(manifest)
+    expected = {f"dbt.{m}.run" for m in models} | {f"dbt.{m}.test" for m in tested}
     tasks = set(dag_info["tasks"])
-    for model in models:
-        assert any(
-            t.startswith(f"dbt.{model}.") or t == f"dbt.{model}_run" or t.startswith(f"dbt.{model}")
-            for t in tasks
-        ), model
-    for mart in MARTS:
-        assert f"dbt.{mart}.run" in tasks and f"dbt.{mart}.test" in tasks, mart
+    assert PRODUCER in tasks
+    # nothing but the producer, its retry gate and the per-model tasks
+    assert tasks - expected == {PRODUCER, f"{PRODUCER}_done"}
+    assert expected <= tasks
+    for mart in catalog.MARTS:
+        assert f"dbt.{mart}.test" in tasks, f"{mart} has no tests gating its readers"
     assert min(dag_info["retries"].values()) >= 2
+
+
+def test_each_mart_asset_is_emitted_by_its_tests_task_only(dag_info):
+    emitted = {task: uris for task, uris in dag_info["outlets"].items() if uris}
+    assert emitted == {f"dbt.{m}.test": [catalog.mart_uri(m)] for m in catalog.MARTS}
+    assert catalog.mart_uri("fct_pnl_daily") == "clickhouse://cloud/analytics/fct_pnl_daily"
 
 
 def test_scheduled_on_the_replicated_cloud_assets(dag_info):
     assert dag_info["timetable"] == "AssetTriggeredTimetable"
 
 
-def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
-    clickhouse_pair, airflow_env, manifest
-):
-    """A real `airflow dags test` of the DAG rendered for the fills branch (each cosmos task is
-    a dbt subprocess of ~10 s on 2 cores, so the full 27-model graph is left to
-    `maicro transform` tests; the wiring is the same for every node)."""
+def test_dags_test_builds_every_mart_in_one_dbt_build(clickhouse_pair, airflow_env, manifest):
+    """A real `airflow dags test` of the whole graph: every task succeeds, dbt is started once
+    (the producer's `dbt build`; no task falls back to its own dbt run), and the marts' numbers
+    match the simulator's ground truth to the cent."""
     from maicro.devtools import sim_load
     from maicro.hyperliquid.simulator import SimConfig, Simulator
 
@@ -75,18 +84,23 @@ def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
     reset_cloud(client)
     sim_load.load_history(sim, client, sim.origin, now)
     sim_load.load_snapshots(sim, client, sim_load.end_of_day_times(sim.origin, [0, 1]))
-    result = run_dag_test(
-        "transform_analytics",
-        timeout=900,
-        extra_env={"MAICRO_TRANSFORM_SELECT": "stg_hyperliquid__fills int_fills_aggregated_daily"},
-    )
-    assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
+    result = run_dag_test("transform_analytics", timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    failed = re.findall(r"task_id=(\S+?),? .*state=failed", output)
+    assert not failed, failed
+    assert len(re.findall(r"Running command: \[.*dbt-maicro', 'build'", output)) == 1
+    assert "Falling back to running" not in output and "Retry attempt #" not in output
+
     truth = sim.ground_truth_daily(sim.origin, now - 1)
     got = client.query(
-        "SELECT sum(n_fills), sum(fees), sum(realized_pnl_gross) "
-        "FROM analytics.int_fills_aggregated_daily"
+        "SELECT sum(n_fills), sum(fees), sum(realized_pnl_gross), sum(funding) "
+        "FROM analytics.fct_pnl_daily FINAL"
     ).result_rows[0]
     assert got[0] == int(truth["n_fills"].sum()) > 0
     assert abs(got[1] - float(truth["fees"].sum())) < 0.005
     assert abs(got[2] - float(truth["realized_pnl_gross"].sum())) < 0.005
+    assert abs(got[3] - float(truth["funding"].sum())) < 0.005
+    for mart in catalog.MARTS:
+        assert client.command(f"EXISTS TABLE analytics.{mart}") == 1, mart
     client.close()

@@ -1,0 +1,130 @@
+"""The transform DAG's dbt graph: one `dbt build` per run, one Airflow task per model and its tests.
+
+Cosmos' default `ExecutionMode.LOCAL` starts one dbt process per model and per test: 56 tasks of
+~2-3 s of dbt start-up each, so a run took ~2 min 20 s while the build itself takes seconds.
+`ExecutionMode.WATCHER` (cosmos >= 1.11) runs ONE `dbt build` in a producer task and renders
+every model (and, with `TestBehavior.AFTER_EACH`, its tests) as a sensor that turns green or red
+when dbt reports that node, from dbt's JSON log. So:
+
+* a run costs one dbt start-up, and the grid still shows one task per model (`<model>.run`)
+  and per model's tests (`<model>.test`);
+* tests gate what follows: `dbt build` itself skips the models downstream of a failing test,
+  and in Airflow each model's sensor sits downstream of its parents' `.test` sensors;
+* a retry or a clear re-runs only what failed: the producer never runs a second build (its
+  retry is skipped by design, `dbt_producer_watcher_done` absorbs that), and a sensor's retry
+  runs `dbt run/test --select <its model>` alone (cosmos' "fallback").
+
+dbt still runs through `dbt_project/bin/dbt-maicro` as a subprocess, so the endpoint and the
+`maicro_transform` password are resolved when the task runs, never when the DAG is parsed.
+Sensors poke (no triggerer round trip per model: they wait seconds, and `airflow dags test`
+runs them in-process) every `POKE_INTERVAL_S`.
+
+Each mart's last task (its tests, else its run) carries `outlets=[Asset(catalog.mart_uri(m))]`,
+so readers (reports, alerts) are scheduled on the tested mart, per mart, as soon as it is ready.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from maicro import catalog
+from maicro.transform.dbt_env import project_dir
+
+GROUP_ID = "dbt"
+POKE_INTERVAL_S = 2
+EXECUTION_MODES = ("watcher", "local")
+
+
+def manifest_file() -> Path:
+    return project_dir() / "target" / "manifest.json"
+
+
+def dbt_task_group(
+    *,
+    select: list[str] | None = None,
+    execution_mode: str = "watcher",
+    group_id: str = GROUP_ID,
+) -> Any:
+    """The cosmos `DbtTaskGroup` of the whole project (or `select`), in the current DAG context.
+
+    `execution_mode="local"` renders the previous one-dbt-process-per-task graph; it is kept
+    for the side-by-side measurement in docs/analytics.md and as a fallback should the watcher
+    (still marked experimental by cosmos) misbehave.
+    """
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    if execution_mode not in EXECUTION_MODES:
+        raise ValueError(
+            f"unknown transform execution mode {execution_mode!r}; "
+            f"expected one of {', '.join(EXECUTION_MODES)}"
+        )
+    project = project_dir()
+    watcher = execution_mode == "watcher"
+    operator_args: dict[str, Any] = {
+        "install_deps": False,
+        "append_env": True,
+        # the interpreter of the virtualenv Airflow runs in (has maicro and dbt)
+        "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"},
+    }
+    if watcher:
+        operator_args |= {"deferrable": False, "poke_interval": POKE_INTERVAL_S}
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=project,
+            manifest_path=manifest_file(),
+            project_name="maicro_analytics",
+            install_dbt_deps=False,
+            partial_parse=True,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="maicro",
+            target_name="cloud",
+            profiles_yml_filepath=project / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
+            dbt_executable_path=project / "bin" / "dbt-maicro",
+            # never dbt's in-process runner: it would bypass dbt-maicro's run-time credentials
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            select=list(select or []),
+            emit_datasets=False,
+        ),
+        operator_args=operator_args,
+    )
+    attach_mart_assets(group)
+    return group
+
+
+def mart_final_task_ids(task_ids: list[str], group_id: str = GROUP_ID) -> dict[str, str]:
+    """mart -> the task after which it is built and tested (`<mart>.test`, else `<mart>.run`).
+
+    Marts left out by a selection are simply absent.
+    """
+    present = set(task_ids)
+    final = {}
+    for mart in catalog.MARTS:
+        for suffix in ("test", "run"):
+            task_id = f"{group_id}.{mart}.{suffix}"
+            if task_id in present:
+                final[mart] = task_id
+                break
+    return final
+
+
+def attach_mart_assets(group: Any) -> dict[str, str]:
+    """Give each mart's final task the mart's Asset as its outlet; returns mart -> task id."""
+    from airflow.sdk import Asset
+
+    tasks = {task.task_id: task for task in group.dag.tasks}
+    final = mart_final_task_ids(list(tasks), group.group_id)
+    for mart, task_id in final.items():
+        tasks[task_id].outlets = [*tasks[task_id].outlets, Asset(catalog.mart_uri(mart))]
+    return final
