@@ -120,7 +120,7 @@ def _observe(minutes: float, poll: float, grace_s: float) -> tuple[datetime, dat
             parameters={"s": start},
         ).result_rows
         counts = {(a, c, d): n for a, c, d, n in mart}
-        for account, coin, _t, tid in rows:
+        for account, coin, t, tid in rows:
             key = (account, coin, tid)
             if key in counted:
                 continue
@@ -134,7 +134,9 @@ def _observe(minutes: float, poll: float, grace_s: float) -> tuple[datetime, dat
             )
             last_print = time.monotonic()
         watching = time.monotonic() < end_watch
-        if not watching and (len(counted) >= len(seen_cloud) or time.monotonic() > end_watch + grace_s):
+        if not watching and (
+            len(counted) >= len(seen_cloud) or time.monotonic() > end_watch + grace_s
+        ):
             break
         time.sleep(poll)
     return start, datetime.now(UTC), {"cloud": seen_cloud, "counted": counted}
@@ -208,7 +210,12 @@ def main() -> None:
     finally:
         _stop_demo(demo)
 
-    stages: dict[str, list[float]] = {"schedule": [], "ingest": [], "replicate": [], "transform": []}
+    stages: dict[str, list[float]] = {
+        "schedule": [],
+        "ingest": [],
+        "replicate": [],
+        "transform": [],
+    }
     totals, missing = [], 0
     for fill in fills:
         key = (fill["account"], fill["coin"], fill["tid"])

@@ -20,7 +20,17 @@ from tests.integration._ingest_support import (
 MINUTE = 60_000
 HOUR = 3_600_000
 # one task per ingest data type, written out (not read from the catalog) so the test can fail
-TASKS = "candles fills funding ledger market orders portfolio snapshots targets".split()
+TASKS = [
+    "candles",
+    "fills",
+    "funding",
+    "ledger",
+    "market",
+    "orders",
+    "portfolio",
+    "snapshots",
+    "targets",
+]
 
 
 def iso(ms: int) -> str:

@@ -73,7 +73,9 @@ def weight_diff_history(history: pd.DataFrame, coin: str) -> go.Figure:
     fig = go.Figure()
     for (strategy, account), rows in history.groupby(["strategy", "account"]):
         fig.add_trace(
-            go.Scatter(x=rows["at"], y=rows["weight_diff"], name=f"{strategy} · {str(account)[:6]}…")
+            go.Scatter(
+                x=rows["at"], y=rows["weight_diff"], name=f"{strategy} · {str(account)[:6]}…"
+            )
         )
     fig.add_hline(y=0, line={"color": TARGET_COLOUR, "dash": "dot"})
     fig.update_yaxes(title_text="target − actual weight", tickformat=".1%")

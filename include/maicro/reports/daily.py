@@ -1,4 +1,4 @@
-"""The daily PnL report's content for one UTC day, read from the marts (DESIGN §3).
+"""The daily PnL report's content for one UTC day, read from the marts (docs/analytics.md).
 
 Per account, then the fund (all accounts together):
 * the day's PnL: realized gross, fees (rebates shown apart), funding, unrealized change, total;
