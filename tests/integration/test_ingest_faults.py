@@ -168,6 +168,73 @@ def test_bad_records_are_quarantined_and_the_rest_lands(sim, fresh_clickhouse):
     assert runs["rows_quarantined"].tolist() == [3, 3]
 
 
+class CorruptingPortfolioClient(HyperliquidClient):
+    """The real client over real HTTP, with the `perpDay` window's points spoiled: one value not
+    a number, one point without its value, one negative time."""
+
+    def portfolio(self, user):
+        answer = super().portfolio(user)
+        history = dict(answer)["perpDay"]["accountValueHistory"]
+        history[1] = [history[1][0], "NaN-ish"]
+        history[2] = [history[2][0]]
+        history[3] = [-1, history[3][1]]
+        return answer
+
+
+class NonListPortfolioClient(HyperliquidClient):
+    def portfolio(self, user):
+        return {"error": "user not found"}
+
+
+def portfolio_rows(pair) -> int:
+    return query(pair, "SELECT count() AS n FROM hyperliquid.portfolio_history FINAL")["n"][0]
+
+
+def test_bad_portfolio_points_are_quarantined_with_their_reason(sim, fresh_clickhouse):
+    window = Window(sim.sim.origin, NOW)
+    account = sim.sim.accounts[0][0]
+    accounts = [a for a in settings.get().accounts if a.address == account]
+    healthy = Ingestion(window, accounts=accounts)
+    n_all = healthy.run("portfolio").rows_inserted
+    healthy.close()
+    empty_portfolio(fresh_clickhouse)
+    for _ in range(2):  # a re-run quarantines the same points once
+        ingestion = Ingestion(window, accounts=accounts, client=CorruptingPortfolioClient())
+        outcome = ingestion.run("portfolio")
+        ingestion.close()
+        assert outcome.rows_quarantined == 3 and "3 quarantined" in outcome.summary()
+    bad = query(
+        fresh_clickhouse,
+        "SELECT data_type, account, reason FROM maicro_monitors.quarantine FINAL ORDER BY reason",
+    )
+    assert bad["reason"].tolist() == [
+        "negative time: -1",
+        "non-numeric accountValue: 'NaN-ish'",
+        "portfolio perpDay: a point is not [time ms, value]",
+    ]
+    assert set(bad["data_type"]) == {"portfolio"} and set(bad["account"]) == {account}
+    assert portfolio_rows(fresh_clickhouse) == n_all - 3
+
+
+def test_a_portfolio_answer_that_is_not_a_list_fails_the_step_naming_why(sim, fresh_clickhouse):
+    window = Window(sim.sim.origin, NOW)
+    account = sim.sim.accounts[0][0]
+    accounts = [a for a in settings.get().accounts if a.address == account]
+    ingestion = Ingestion(window, accounts=accounts, client=NonListPortfolioClient())
+    with pytest.raises(IngestFailed, match=f"portfolio {account} .*: portfolio answer is dict, "):
+        ingestion.run("portfolio")
+    ingestion.close()
+    runs = query(fresh_clickhouse, "SELECT status, error FROM maicro_monitors.ingest_runs FINAL")
+    assert runs.values.tolist() == [["failed", "portfolio answer is dict, expected a list"]]
+    assert portfolio_rows(fresh_clickhouse) == 0
+
+
+def empty_portfolio(pair) -> None:
+    client = pair.client("local", "admin")
+    client.command("TRUNCATE TABLE hyperliquid.portfolio_history")
+    client.close()
+
+
 def test_late_data_inside_a_window_is_picked_up_on_rerun(sim, fresh_clickhouse):
     window = Window(NOW - 6 * 3_600_000, NOW)
     sim.set_now(NOW - 3 * 3_600_000)  # the run happens while half the window is still future

@@ -60,6 +60,7 @@ def counts(pair) -> dict:
         "maicro_logs.target_weights",
         "hyperliquid.account_snapshots",
         "hyperliquid.position_snapshots",
+        "hyperliquid.portfolio_history",
     ]
     client = pair.client("local")
     out = {}
