@@ -359,3 +359,35 @@ def test_account_value_is_explained_exactly_by_what_the_api_serves(handle, info)
                 Decimal(r["delta"]["usdc"]) for r in funding if r["delta"]["coin"] == coin
             )
             assert Decimal(p["position"]["cumFunding"]["allTime"]) == -received
+
+
+def test_portfolio_windows_span_and_resolution_and_closes_match_ground_truth(handle, info):
+    """Each window runs from now - span (allTime: the first day) to now with a point at the end
+    of every period of its resolution; every day close is the ground truth's account value to
+    the cent, and the PnL between two closes is that day's PnL net of flows."""
+    sim = handle.sim
+    user = sim.accounts[0][0]
+    by_name = dict(info.post("/info", {"type": "portfolio", "user": user}))
+    truth = sim.ground_truth_account_daily(sim.origin, NOW - NOW % DAY - 1)
+    truth = truth[truth["account"] == user].reset_index(drop=True)
+    for name, span, step in [
+        ("perpWeek", 7 * DAY, HOUR),
+        ("perpMonth", 30 * DAY, 4 * HOUR),
+        ("perpAllTime", None, DAY),
+    ]:
+        times = [t for t, _ in by_name[name]["accountValueHistory"]]
+        start = sim.origin if span is None else max(sim.origin, NOW - span)
+        assert times[0] == start and times[-1] == NOW, name
+        inner = times[1:-1]
+        assert inner == list(range(inner[0], NOW, step)) and (inner[0] + 1) % step == 0, name
+        assert inner[0] - start < step, name
+    history = by_name["perpAllTime"]
+    closes = {t: float(v) for t, v in history["accountValueHistory"] if (t + 1) % DAY == 0}
+    pnl = {t: float(p) for t, p in history["pnlHistory"] if (t + 1) % DAY == 0}
+    ends = sorted(closes)
+    assert len(ends) == len(truth) == 5
+    for end, row in zip(ends, truth.itertuples()):
+        assert abs(closes[end] - float(row.account_value_close)) < 0.005
+    for prev, end, row in zip(ends, ends[1:], truth.iloc[1:].itertuples()):
+        day_pnl = row.account_value_close - row.account_value_open - row.net_flows
+        assert abs(pnl[end] - pnl[prev] - float(day_pnl)) < 0.005
