@@ -210,7 +210,7 @@ def test_bad_portfolio_points_are_quarantined_with_their_reason(sim, fresh_click
     assert bad["reason"].tolist() == [
         "negative time: -1",
         "non-numeric accountValue: 'NaN-ish'",
-        "portfolio perpDay: a point is not [time ms, value]",
+        "portfolio perpDay: accountValueHistory has a point that is not [time ms, value]",
     ]
     assert set(bad["data_type"]) == {"portfolio"} and set(bad["account"]) == {account}
     assert portfolio_rows(fresh_clickhouse) == n_all - 3

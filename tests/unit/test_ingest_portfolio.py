@@ -47,7 +47,10 @@ def test_an_empty_window_gives_no_rows():
     [
         ([["day", {"accountValueHistory": [[T, "abc"]]}]], "non-numeric accountValue"),
         ([["day", {"accountValueHistory": [[-5, "1.0"]]}]], "negative time"),
-        ([["day", {"accountValueHistory": [[T]]}]], "a point is not [time ms, value]"),
+        (
+            [["day", {"accountValueHistory": [[T]]}]],
+            "accountValueHistory has a point that is not [time ms, value]",
+        ),
         ([["day", {"pnlHistory": []}]], "accountValueHistory is not a list"),
         ([{"day": {}}], "not [window name"),
     ],
@@ -55,6 +58,25 @@ def test_an_empty_window_gives_no_rows():
 def test_malformed_parts_are_rejected_with_a_reason(answer, reason):
     with pytest.raises(r.BadRecord, match=reason.replace("[", r"\[")):
         rows(answer)
+
+
+def test_a_bad_pnl_history_is_rejected_and_the_values_still_land():
+    answer = [
+        ["day", {"accountValueHistory": [[T, "1.0"]], "pnlHistory": [[T, "0.5"], [T + 1]]}],
+        ["week", {"accountValueHistory": [[T, "2.0"]], "pnlHistory": "0.5"}],
+    ]
+    parsed = r.parse_all(
+        portfolio.points(answer),
+        portfolio.parse,
+        data_type="portfolio",
+        account=ACCOUNT,
+        source="test",
+    )
+    assert parsed.rows == [(ACCOUNT, "day", T, 1.0, 0.5), (ACCOUNT, "week", T, 2.0, None)]
+    assert sorted(q.reason for q in parsed.quarantined) == [
+        "portfolio day: pnlHistory has a point that is not [time ms, value]",
+        "portfolio week: pnlHistory is not a list of points",
+    ]
 
 
 def test_an_answer_that_is_not_a_list_is_rejected():

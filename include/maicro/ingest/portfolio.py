@@ -41,9 +41,16 @@ def points(answer) -> Iterator[dict]:
         if not isinstance(history, list):
             yield {"window": window, "entry": data}
             continue
-        pnl = {
-            p[0]: p[1] for p in data.get("pnlHistory") or [] if isinstance(p, list) and len(p) == 2
-        }
+        pnl_history = data.get("pnlHistory") or []
+        if not isinstance(pnl_history, list):  # the values still land, without their PnL
+            yield {"window": window, "entry": data, "series": "pnlHistory"}
+            pnl_history = []
+        pnl = {}
+        for p in pnl_history:
+            if isinstance(p, list) and len(p) == 2:
+                pnl[p[0]] = p[1]
+            else:
+                yield {"window": window, "point": p, "series": "pnlHistory"}
         for point in history:
             if isinstance(point, list) and len(point) == 2:
                 yield {
@@ -60,10 +67,11 @@ def parse(rec: dict, account: str) -> tuple:
     window = rec.get("window")
     if not isinstance(window, str) or not window:
         raise r.BadRecord("portfolio entry is not [window name, {accountValueHistory: [...]}]")
+    series = rec.get("series", "accountValueHistory")
     if "entry" in rec:
-        raise r.BadRecord(f"portfolio {window}: accountValueHistory is not a list of points")
+        raise r.BadRecord(f"portfolio {window}: {series} is not a list of points")
     if "point" in rec:
-        raise r.BadRecord(f"portfolio {window}: a point is not [time ms, value]")
+        raise r.BadRecord(f"portfolio {window}: {series} has a point that is not [time ms, value]")
     return (
         account,
         window,
