@@ -21,6 +21,17 @@ def rows(answer):
     return [portfolio.parse(rec, ACCOUNT) for rec in portfolio.points(answer)]
 
 
+def parse_all(answer) -> r.Parsed:
+    """As the ingest step does: good points become rows, bad ones quarantine records."""
+    return r.parse_all(
+        portfolio.points(answer),
+        portfolio.parse,
+        data_type="portfolio",
+        account=ACCOUNT,
+        source="test",
+    )
+
+
 def test_every_point_of_every_window_becomes_a_row_with_its_pnl():
     answer = [
         window("day", ["1000.5", "1001.25"], ["0.0", "0.75"]),
@@ -65,13 +76,7 @@ def test_a_bad_pnl_history_is_rejected_and_the_values_still_land():
         ["day", {"accountValueHistory": [[T, "1.0"]], "pnlHistory": [[T, "0.5"], [T + 1]]}],
         ["week", {"accountValueHistory": [[T, "2.0"]], "pnlHistory": "0.5"}],
     ]
-    parsed = r.parse_all(
-        portfolio.points(answer),
-        portfolio.parse,
-        data_type="portfolio",
-        account=ACCOUNT,
-        source="test",
-    )
+    parsed = parse_all(answer)
     assert parsed.rows == [(ACCOUNT, "day", T, 1.0, 0.5), (ACCOUNT, "week", T, 2.0, None)]
     assert sorted(q.reason for q in parsed.quarantined) == [
         "portfolio day: pnlHistory has a point that is not [time ms, value]",
@@ -86,12 +91,6 @@ def test_an_answer_that_is_not_a_list_is_rejected():
 
 def test_parse_all_quarantines_a_bad_point_and_keeps_the_rest():
     answer = [window("day", ["1.0", "oops", "3.0"])]
-    parsed = r.parse_all(
-        portfolio.points(answer),
-        portfolio.parse,
-        data_type="portfolio",
-        account=ACCOUNT,
-        source="test",
-    )
+    parsed = parse_all(answer)
     assert [row[3] for row in parsed.rows] == [1.0, 3.0]
     assert len(parsed.quarantined) == 1 and "accountValue" in parsed.quarantined[0].reason
