@@ -122,3 +122,22 @@ def test_rerunning_a_window_changes_nothing(played):
     before = stored(played["pair"])
     run_window(WINDOWS[1], ("targets",))
     assert stored(played["pair"]) == before
+
+
+@pytest.mark.parametrize(
+    ("columns", "named"),
+    [
+        ("strategy=s,ts=t,coin=c", "exactly one of target_weight or notional"),
+        ("strategy=s,ts=t,coin=c,target_weight=w,notional=n", "exactly one of"),
+        ("strategy=s,ts=t,coin=c,weight=w", "bad pair 'weight=w'"),
+        ("strategy=s;drop,ts=t,coin=c,target_weight=w", "bad pair 'strategy=s;drop'"),
+    ],
+)
+def test_a_bad_column_mapping_is_named_in_one_line(monkeypatch, columns, named):
+    from maicro.errors import MaicroError
+    from maicro.ingest import target_table
+
+    monkeypatch.setenv("MAICRO_TARGETS_TABLE_COLUMNS", columns)
+    with pytest.raises(MaicroError, match=named) as caught:
+        target_table.column_mapping()
+    assert "\n" not in str(caught.value)
