@@ -17,5 +17,9 @@ COPY include ./include
 COPY dags ./dags
 COPY plugins ./plugins
 COPY dbt_project ./dbt_project
-RUN uv pip install --system --no-deps -e . && mkdir -p /opt/airflow && chown -R airflow /opt/airflow /opt/maicro
+# The manifest transform_analytics renders its tasks from (cosmos DBT_MANIFEST load mode): `dbt parse`
+# needs no database, so it is built here and the DAG imports without a dbt run at parse time.
+RUN uv pip install --system --no-deps -e . \
+    && python -c "from maicro.transform.runner import build_manifest; build_manifest()" \
+    && mkdir -p /opt/airflow && chown -R airflow /opt/airflow /opt/maicro
 USER airflow

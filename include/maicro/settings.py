@@ -200,6 +200,19 @@ class Settings(BaseSettings):
         "each ingest window; the simulator serves one at /strategy/targets.csv.",
         example="http://127.0.0.1:8899/strategy/targets.csv",
     )
+    maicro_targets_table: str | None = _section(
+        "Ingestion",
+        "Strategy targets from a ClickHouse table (database.table on the local server) that the "
+        "strategy writes itself; read for each ingest window and validated like a file.",
+        example="maicro_logs.strategy_target_log",
+    )
+    maicro_targets_table_columns: CommaList = _section(
+        "Ingestion",
+        "Column mapping of MAICRO_TARGETS_TABLE as ours=theirs pairs: strategy, ts, coin and "
+        "either target_weight or notional (signed USD, divided by the account value).",
+        ("strategy=strategy", "ts=ts", "coin=coin", "target_weight=target_weight"),
+        example="strategy=strategy,ts=logged_at,coin=symbol,notional=signed_usd",
+    )
     maicro_strategies: CommaList | None = _section(
         "Ingestion",
         "Known strategies for `maicro targets load` (default: the strategies named in "
@@ -414,6 +427,7 @@ class Settings(BaseSettings):
     @field_validator(
         "maicro_strategies",
         "maicro_replication_databases",
+        "maicro_targets_table_columns",
         "maicro_report_recipients",
         mode="before",
     )

@@ -35,6 +35,7 @@ from maicro.ingest import (
     portfolio,
     snapshots,
     strategies,
+    target_table,
     targets,
 )
 from maicro.ingest import records as r
@@ -372,23 +373,33 @@ class Ingestion:
 
     def _targets(self, outcome: Outcome) -> None:
         entry = self._entry(outcome)
-        url = targets.feed_url()
-        if not url:
-            entry.status, entry.error = "skipped", "MAICRO_TARGETS_URL not set: no target feed"
+        url, table = targets.feed_url(), target_table.table()
+        if not url and not table:
+            entry.status, entry.error = (
+                "skipped",
+                "neither MAICRO_TARGETS_URL nor MAICRO_TARGETS_TABLE set: no target source",
+            )
             entry.finished_ms = _now_ms()
             return
 
+        def store(frame, source: str) -> None:
+            entry.rows_fetched += len(frame)
+            rows, problems = targets.check(frame, strategies=set(self.strategies))
+            inside = [row for row in rows if self.window.contains(row[1])]
+            entry.rows_inserted += targets.insert(self.writer.client, inside, source)
+            entry.rows_quarantined += self.writer.quarantine(
+                r.Quarantined(source, "target_weights", "", p.reason, r.raw_json(p.raw))
+                for p in problems
+            )
+
         def body():
-            for strategy in self.strategies:
-                frame = targets.fetch_feed(url, strategy, self.window.start_ms, self.window.end_ms)
-                entry.rows_fetched += len(frame)
-                rows, problems = targets.check(frame, strategies=set(self.strategies))
-                inside = [row for row in rows if self.window.contains(row[1])]
-                entry.rows_inserted += targets.insert(self.writer.client, inside, url)
-                entry.rows_quarantined += self.writer.quarantine(
-                    r.Quarantined(url, "target_weights", "", p.reason, r.raw_json(p.raw))
-                    for p in problems
-                )
+            if table:
+                window = (self.window.start_ms, self.window.end_ms)
+                store(target_table.read_window(self.writer.client, table, *window), table)
+            for strategy in self.strategies if url else ():
+                assert url is not None
+                window = (self.window.start_ms, self.window.end_ms)
+                store(targets.fetch_feed(url, strategy, *window), url)
 
         self._guarded(entry, body)
 
