@@ -147,3 +147,55 @@ def test_maicro_health_exits_non_zero_naming_the_failing_check(feed):
         c for c in checks if c["check"] == "api_error_rate" and c["subject"] == handle.url
     )
     assert feed_error["status"] == "fail" and feed_error["value"] == 1.0
+
+
+def test_a_partition_altered_on_the_cloud_fires_once_and_resolves_after_repair(
+    fresh_clickhouse, monkeypatch, tmp_path
+):
+    from maicro.replication.run import replicate, verify
+
+    from tests.integration.replication_helpers import admin, seed_fills
+
+    config = tmp_path / "health.yaml"
+    config.write_text(f"alerts:\n  email: [{ONCALL}]\n")
+    outbox = tmp_path / "outbox"
+    for key, value in {
+        "MAICRO_HEALTH_CONFIG": str(config),
+        "MAICRO_EMAIL_TRANSPORT": "file",
+        "MAICRO_EMAIL_OUTBOX": str(outbox),
+    }.items():
+        monkeypatch.setenv(key, value)
+    table = "hyperliquid.fills"
+    quiet = {"log": lambda *_: None}
+
+    def verification_events(run) -> list[tuple[str, str]]:
+        return [(e.event, e.status) for e in run.events if e.alert_key == f"verification:{table}"]
+
+    seed_fills(24 * 40)
+    replicate(**quiet)
+    assert verify(**quiet).mismatched == []
+    assert verification_events(run_once(run_probe=False)) == []
+
+    admin(
+        "cloud",
+        "ALTER TABLE hyperliquid.fills UPDATE px = px + 1 WHERE time = '2026-02-02 05:00:00' "
+        "SETTINGS mutations_sync = 1",
+    )
+    assert verify(**quiet).mismatched
+    started = run_once(run_probe=False)
+    assert verification_events(started) == [("fired", "fail")]
+    (result,) = [
+        r for r in started.results if r.check_name == "verification" and r.subject == table
+    ]
+    assert "2026-02-02" in result.message, result.message
+    assert (
+        _emails(outbox, f"verification {table}")[0]["Subject"]
+        == f"[maicro FIRED] fail: verification {table}"
+    )
+
+    assert verification_events(run_once(run_probe=False)) == []
+
+    run_maicro("replicate", "--repair", check=True)
+    assert verify(**quiet).mismatched == []
+    assert verification_events(run_once(run_probe=False)) == [("resolved", "ok")]
+    assert len(_emails(outbox, f"verification {table}")) == 2
