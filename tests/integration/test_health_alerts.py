@@ -199,3 +199,39 @@ def test_a_partition_altered_on_the_cloud_fires_once_and_resolves_after_repair(
     assert verify(**quiet).mismatched == []
     assert verification_events(run_once(run_probe=False)) == [("resolved", "ok")]
     assert len(_emails(outbox, f"verification {table}")) == 2
+
+
+def test_a_stopped_cloud_server_fires_replication_lag_once_and_resolves(
+    fresh_clickhouse, monkeypatch, tmp_path
+):
+    from maicro.clickhouse import embedded
+    from maicro.replication.run import replicate
+
+    from tests.integration.replication_helpers import seed_fills
+
+    config = tmp_path / "health.yaml"
+    config.write_text("replication:\n  lag: {warn: 1s, fail: 2s}\n")
+    monkeypatch.setenv("MAICRO_HEALTH_CONFIG", str(config))
+    key = "replication_lag:hyperliquid.fills"
+    quiet = {"log": lambda *_: None}
+
+    def lag_events(run) -> list[tuple[str, str]]:
+        return [(e.event, e.status) for e in run.events if e.alert_key == key]
+
+    seed_fills(48)
+    replicate(**quiet)
+    assert lag_events(run_once(run_probe=False)) == []
+
+    embedded.down("cloud", **quiet)
+    try:
+        time.sleep(2.5)
+        seed_fills(24, start="2026-01-03 00:00:00", tid0=1000)  # ingested while the cloud is down
+        started = run_once(run_probe=False)
+        assert lag_events(started) == [("fired", "fail")]
+        (lag,) = [r for r in started.results if r.alert_key == key]
+        assert "cloud unreachable" in lag.message and lag.value >= 2.5
+        assert lag_events(run_once(run_probe=False)) == []
+    finally:
+        embedded.up("cloud", **quiet)
+    replicate(**quiet)
+    assert lag_events(run_once(run_probe=False)) == [("resolved", "ok")]
