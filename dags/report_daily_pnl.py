@@ -13,6 +13,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 from maicro import catalog, settings
+from maicro.health.notifier import on_failure
 
 # The marts this report reads: any of them rebuilt by transform_analytics triggers a run.
 MARTS = catalog.MARTS
@@ -47,6 +48,7 @@ DOC = f"""
         "owner": "data-platform",
         "retries": 3,
         "retry_delay": pendulum.duration(minutes=2),
+        "on_failure_callback": on_failure(),
     },
 )
 def report_daily_pnl():

@@ -7,6 +7,7 @@ the same report again rewrites the same files instead of adding a second email.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 
@@ -18,8 +19,15 @@ def send(email: Email) -> SendResult:
     outbox = settings.get().email_outbox
     outbox.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", email.subject.lower()).strip("-")[:60]
-    stem = email.idempotency_key or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    eml = outbox / f"{slug}-{stem[:16]}.eml"
+    eml = outbox / f"{slug}-{_stem(email.idempotency_key)}.eml"
     eml.write_bytes(bytes(to_mime(email)))
     eml.with_suffix(".html").write_text(browser_html(email), encoding="utf-8")
     return SendResult("file", str(eml))
+
+
+def _stem(idempotency_key: str | None) -> str:
+    """A file-name-safe stem unique per key: a digest of the whole key, because keys may hold
+    `/` (alert keys name URLs and tables) and share long prefixes (cut, they would collide)."""
+    if idempotency_key is None:
+        return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]

@@ -134,7 +134,7 @@ def email_sender(recipients: list[str]) -> Sender:
                 html=html,
                 text=text,
                 recipients=tuple(recipients),
-                sender=settings.get().maicro_email_from,  # type: ignore[attr-defined]
+                sender=settings.get().maicro_email_from,
                 idempotency_key=f"alert/{event.alert_key}/{event.event}/{event.event_at_ms}",
             )
         )

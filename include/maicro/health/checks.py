@@ -424,8 +424,8 @@ def data_feed(ctx: Context) -> list[CheckResult]:
     and the age of the newest candle and mid."""
     lookback = ctx.config.seconds("data_feed", "lookback")
     aggregates = ", ".join(f"toNullable(toFloat64({sql}))" for _, sql, _, _ in FEED_METRICS)
-    # The endpoint's latest round only (probes within 30 s of its newest one): a fault that was
-    # removed must not linger in the figures.
+    # The endpoint's latest round only (its requests share the round's `probed_at`): a fault that
+    # was removed must not linger in the figures, nor a healthy round dilute a new fault.
     rows = ctx.rows(
         "local",
         f"""
@@ -435,7 +435,7 @@ def data_feed(ctx: Context) -> list[CheckResult]:
             SELECT endpoint, max(probed_at) AS newest FROM maicro_monitors.api_probes
             WHERE probed_at >= fromUnixTimestamp64Milli({{since:Int64}}) GROUP BY endpoint
         ) AS n ON p.endpoint = n.endpoint
-        WHERE p.probed_at >= n.newest - INTERVAL 30 SECOND
+        WHERE p.probed_at = n.newest
         GROUP BY p.endpoint""",
         since=ctx.now_ms - int(lookback * 1000),
     )

@@ -71,7 +71,8 @@ class HealthConfig:
         if strategy:
             merged = _merge(merged, (self.data.get("strategies") or {}).get(strategy, {}).get(name))
         if account:
-            overrides = self.data.get("accounts") or {}
+            # Addresses compare case-insensitively (files often hold the checksummed form).
+            overrides = {str(k).lower(): v for k, v in (self.data.get("accounts") or {}).items()}
             merged = _merge(merged, overrides.get(account.lower(), {}).get(name))
         return merged
 

@@ -35,6 +35,7 @@ ROTATING = (
     "userFillsByTime",
     "userFunding",
     "userNonFundingLedgerUpdates",
+    "portfolio",
 )
 CANDLE_WINDOW_MS = 5 * 60_000
 PROBE_COLUMNS = (
@@ -52,6 +53,8 @@ PROBE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Probe:
+    # When the round started, the same for every request of a round: the checks judge an
+    # endpoint by its latest round, and the shared time is what delimits one.
     probed_at_ms: int
     endpoint: str
     request_type: str
@@ -79,6 +82,7 @@ def _payload(request_type: str, user: str, now_ms: int) -> dict[str, object]:
         "userFillsByTime": {"type": "userFillsByTime", "user": user, **ranged},
         "userFunding": {"type": "userFunding", "user": user, **ranged},
         "userNonFundingLedgerUpdates": {"type": "userNonFundingLedgerUpdates", "user": user, **ranged},
+        "portfolio": {"type": "portfolio", "user": user},
     }  # fmt: skip
     return payloads[request_type]
 
@@ -106,7 +110,7 @@ def probe_endpoint(
         trip = client.round_trips[-1] if client.round_trips else None
         out.append(
             Probe(
-                trip.probed_at_ms if trip else now_ms, client.base_url, request_type,
+                now_ms, client.base_url, request_type,
                 trip.latency_ms if trip else 0.0, not error, error,
                 trip.server_time_skew_ms if trip and not error else None,
             )

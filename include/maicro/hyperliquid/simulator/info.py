@@ -361,6 +361,7 @@ HANDLERS: dict[str, Callable[[InfoApi, dict, int], Any]] = {
     "spotMeta": InfoApi._t_spotMeta,
     "metaAndAssetCtxs": InfoApi._t_metaAndAssetCtxs,
     "allMids": InfoApi._t_allMids,
+    "l2Book": InfoApi._t_l2Book,
     "clearinghouseState": InfoApi._t_clearinghouseState,
     "spotClearinghouseState": InfoApi._t_spotClearinghouseState,
     "openOrders": InfoApi._t_openOrders,

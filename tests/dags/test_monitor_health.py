@@ -1,0 +1,108 @@
+"""`airflow dags test monitor_health` as the scheduler would run it, against a real simulator and the
+real ClickHouse pair: a feed fault is probed, judged, stored and alerted once (a second run in the
+same state sends nothing), and a task that raises reaches the on-call engineer through the
+AlertNotifier failure callback. Emails land in the file transport's outbox.
+"""
+
+from __future__ import annotations
+
+import email
+import time
+from email import policy
+from pathlib import Path
+
+import pytest
+from maicro.hyperliquid.simulator import SimConfig, start_simulator
+
+from tests.dags.airflow_helpers import run_dag_test
+
+ONCALL = "oncall@example.com"
+
+
+@pytest.fixture
+def monitored(airflow_env, fresh_clickhouse, tmp_path):
+    outbox = tmp_path / "outbox"
+    now = int(time.time() * 1000)
+    with start_simulator(
+        SimConfig(seed=6, n_accounts=2, days=1, now_ms=now, speed=1.0, rate_limit=False)
+    ) as handle:
+        env = {
+            "HYPERLIQUID_API_URL": handle.url,
+            "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in handle.sim.accounts),
+            "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
+            "MAICRO_EMAIL_TRANSPORT": "file",
+            "MAICRO_EMAIL_OUTBOX": str(outbox),
+        }
+        yield handle, outbox, env
+
+
+def _config(tmp_path: Path, extra: str = "") -> str:
+    path = tmp_path / "health.yaml"
+    path.write_text(f"alerts:\n  email: [{ONCALL}]\n{extra}")
+    return str(path)
+
+
+def _subjects(outbox: Path, needle: str) -> list[str]:
+    out = []
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if needle in str(message["Subject"]):
+            out.append(str(message["Subject"]))
+    return out
+
+
+def _rows(pair, sql: str, **params) -> list[tuple]:
+    client = pair.client("local")
+    try:
+        return client.query(sql, parameters=params).result_rows
+    finally:
+        client.close()
+
+
+def test_a_feed_fault_is_alerted_once_across_two_dag_runs(monitored, fresh_clickhouse, tmp_path):
+    handle, outbox, env = monitored
+    env["MAICRO_HEALTH_CONFIG"] = _config(tmp_path)
+    handle.set_faults(http_5xx="always", http_5xx_status=502)
+    key = f"api_error_rate:{handle.url}"
+
+    for logical_date in ("2026-12-01T10:00:00+00:00", "2026-12-01T10:01:00+00:00"):
+        result = run_dag_test("monitor_health", logical_date, extra_env=env)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    probes = _rows(
+        fresh_clickhouse,
+        "SELECT count(), sum(ok) FROM maicro_monitors.api_probes WHERE endpoint = {u:String}",
+        u=handle.url,
+    )
+    assert probes[0][0] >= 2 and probes[0][1] == 0, probes  # two rounds, every request failed
+    judged = _rows(
+        fresh_clickhouse,
+        "SELECT status, value FROM maicro_monitors.health_checks "
+        "WHERE check_name = 'api_error_rate' AND subject = {u:String} ORDER BY checked_at",
+        u=handle.url,
+    )
+    assert judged == [("fail", 1.0), ("fail", 1.0)]
+    events = _rows(
+        fresh_clickhouse,
+        "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String}",
+        k=key,
+    )
+    assert events == [("fired",)]
+    assert _subjects(outbox, handle.url) == [f"[maicro FIRED] fail: api_error_rate {handle.url}"]
+
+
+def test_a_task_that_raises_is_sent_by_the_failure_callback(monitored, fresh_clickhouse, tmp_path):
+    _, outbox, env = monitored
+    # A config the check task cannot read (the alert section is fine, so the callback can send).
+    env["MAICRO_HEALTH_CONFIG"] = _config(tmp_path, "dbt:\n  freshness_every: soon\n")
+    result = run_dag_test("monitor_health", "2026-12-01T11:00:00+00:00", extra_env=env)
+    assert "freshness_every" in result.stdout + result.stderr
+
+    subjects = _subjects(outbox, "task_failure")
+    assert subjects == ["[maicro FIRED] fail: task_failure monitor_health/check_and_alert"]
+    (message,) = _rows(
+        fresh_clickhouse,
+        "SELECT message FROM maicro_monitors.alerts WHERE check_name = 'task_failure'",
+    )
+    assert "monitor_health/check_and_alert failed" in message[0]
+    assert "freshness_every" in message[0] and "soon" in message[0]

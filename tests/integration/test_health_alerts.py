@@ -1,0 +1,237 @@
+"""Alerts with memory, produced by real faults of a real simulator and judged by the real monitor
+run (probe -> checks -> alerts) against the real ClickHouse pair; alert emails go through
+`maicro.delivery`'s file transport, so what is asserted is what the on-call engineer receives.
+
+A fault fires its alert once; the same state on the next run says nothing; after the reminder
+interval a reminder goes out; removing the fault sends "resolved". `maicro health` exits non-zero
+with a one-line error while a check fails.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import time
+from email import policy
+from pathlib import Path
+
+import pytest
+from maicro.health.monitor import run_once
+from maicro.hyperliquid.simulator import SimConfig, start_simulator
+
+from tests.conftest import run_maicro
+from tests.integration._ingest_support import sim_env
+
+REMINDER_S = 20  # longer than two monitor runs against a slow (1.5 s per request) feed
+ONCALL = "oncall@example.com"
+
+
+@pytest.fixture
+def feed(fresh_clickhouse, monkeypatch, tmp_path):
+    """A simulator on the wall clock (so the exchange clock agrees with ours), the alert config
+    with a short reminder interval and an email recipient, the file transport's outbox."""
+    config = tmp_path / "health.yaml"
+    config.write_text(
+        f"alerts:\n  reminder_interval: {REMINDER_S}s\n  email: [{ONCALL}]\n  chat: []\n"
+    )
+    outbox = tmp_path / "outbox"
+    now = int(time.time() * 1000)
+    with start_simulator(
+        SimConfig(seed=5, n_accounts=2, days=1, now_ms=now, speed=1.0, rate_limit=False)
+    ) as handle:
+        env = sim_env(
+            handle,
+            monkeypatch,
+            MAICRO_HEALTH_CONFIG=str(config),
+            MAICRO_EMAIL_TRANSPORT="file",
+            MAICRO_EMAIL_OUTBOX=str(outbox),
+        )
+        yield handle, outbox, env
+
+
+def _events(run, url: str) -> list[tuple[str, str]]:
+    return [(e.event, e.check_name) for e in run.events if e.subject == url]
+
+
+def _emails(outbox: Path, url: str) -> list[email.message.EmailMessage]:
+    """The alert emails about `url` in the outbox, oldest first."""
+    out = []
+    for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if url in str(message["Subject"]):
+            out.append(message)
+    return out
+
+
+def _feed_status(run, url: str) -> dict[str, str]:
+    return {r.check_name: r.status for r in run.results if r.subject == url}
+
+
+@pytest.mark.parametrize(
+    ("fault", "check", "status"),
+    [
+        ({"http_5xx": "always", "http_5xx_status": 503}, "api_error_rate", "fail"),
+        ({"latency_ms": 1500}, "api_rtt", "warn"),
+        ("clock_skew", "api_clock_skew", "fail"),
+    ],
+    ids=["5xx", "latency", "clock_skew"],
+)
+def test_a_feed_fault_fires_once_reminds_after_the_interval_and_resolves(
+    feed, fresh_clickhouse, fault, check, status
+):
+    handle, outbox, _ = feed
+    url = handle.url
+
+    healthy = run_once()
+    assert set(_feed_status(healthy, url).values()) == {"ok"}, _feed_status(healthy, url)
+    assert _events(healthy, url) == []
+
+    if fault == "clock_skew":  # the exchange's clock a minute ahead of ours
+        handle.sim.set_now(int(time.time() * 1000) + 60_000)
+    else:
+        handle.set_faults(**fault)
+    started = run_once()
+    assert _feed_status(started, url)[check] == status
+    assert _events(started, url) == [("fired", check)]
+    (fired,) = _emails(outbox, url)
+    assert fired["To"] == ONCALL
+    assert str(fired["Subject"]) == f"[maicro FIRED] {status}: {check} {url}"
+    assert url in fired.get_body(("plain",)).get_content()
+
+    same = run_once()
+    assert _events(same, url) == [], "the same state must say nothing"
+    assert len(_emails(outbox, url)) == 1
+
+    time.sleep(max(0.0, started.now_ms / 1000 + REMINDER_S - time.time()))
+    reminded = run_once()
+    assert _events(reminded, url) == [("reminded", check)]
+
+    if fault == "clock_skew":
+        handle.sim.set_now(int(time.time() * 1000))
+    else:
+        handle.set_faults()
+    cleared = run_once()
+    assert _feed_status(cleared, url)[check] == "ok"
+    assert _events(cleared, url) == [("resolved", check)]
+    assert [str(m["Subject"]).split("]")[0] for m in _emails(outbox, url)] == [
+        "[maicro FIRED",
+        "[maicro REMINDED",
+        "[maicro RESOLVED",
+    ]
+
+    client = fresh_clickhouse.client("local")
+    history = client.query(
+        "SELECT toString(event), status FROM maicro_monitors.alerts "
+        "WHERE alert_key = {key:String} ORDER BY event_at",
+        parameters={"key": f"{check}:{url}"},
+    ).result_rows
+    client.close()
+    assert history == [("fired", status), ("reminded", status), ("resolved", "ok")]
+
+
+def test_maicro_health_exits_non_zero_naming_the_failing_check(feed):
+    handle, _, env = feed
+    handle.set_faults(http_5xx="always")
+    result = run_maicro("health", "--no-alerts", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("maicro: "), result.stderr
+    assert "check(s) failing" in errors[0]
+    row = next(line for line in result.stdout.splitlines() if "api_error_rate" in line)
+    assert row.startswith("FAIL") and handle.url in row
+
+    as_json = run_maicro("health", "--json", "--no-alerts", "--no-probe", env=env)
+    assert as_json.returncode == 1
+    checks = json.loads(as_json.stdout)["checks"]
+    feed_error = next(
+        c for c in checks if c["check"] == "api_error_rate" and c["subject"] == handle.url
+    )
+    assert feed_error["status"] == "fail" and feed_error["value"] == 1.0
+
+
+def test_a_partition_altered_on_the_cloud_fires_once_and_resolves_after_repair(
+    fresh_clickhouse, monkeypatch, tmp_path
+):
+    from maicro.replication.run import replicate, verify
+
+    from tests.integration.replication_helpers import admin, seed_fills
+
+    config = tmp_path / "health.yaml"
+    config.write_text(f"alerts:\n  email: [{ONCALL}]\n")
+    outbox = tmp_path / "outbox"
+    for key, value in {
+        "MAICRO_HEALTH_CONFIG": str(config),
+        "MAICRO_EMAIL_TRANSPORT": "file",
+        "MAICRO_EMAIL_OUTBOX": str(outbox),
+    }.items():
+        monkeypatch.setenv(key, value)
+    table = "hyperliquid.fills"
+    quiet = {"log": lambda *_: None}
+
+    def verification_events(run) -> list[tuple[str, str]]:
+        return [(e.event, e.status) for e in run.events if e.alert_key == f"verification:{table}"]
+
+    seed_fills(24 * 40)
+    replicate(**quiet)
+    assert verify(**quiet).mismatched == []
+    assert verification_events(run_once(run_probe=False)) == []
+
+    admin(
+        "cloud",
+        "ALTER TABLE hyperliquid.fills UPDATE px = px + 1 WHERE time = '2026-02-02 05:00:00' "
+        "SETTINGS mutations_sync = 1",
+    )
+    assert verify(**quiet).mismatched
+    started = run_once(run_probe=False)
+    assert verification_events(started) == [("fired", "fail")]
+    (result,) = [
+        r for r in started.results if r.check_name == "verification" and r.subject == table
+    ]
+    assert "2026-02-02" in result.message, result.message
+    assert (
+        _emails(outbox, f"verification {table}")[0]["Subject"]
+        == f"[maicro FIRED] fail: verification {table}"
+    )
+
+    assert verification_events(run_once(run_probe=False)) == []
+
+    run_maicro("replicate", "--repair", check=True)
+    assert verify(**quiet).mismatched == []
+    assert verification_events(run_once(run_probe=False)) == [("resolved", "ok")]
+    assert len(_emails(outbox, f"verification {table}")) == 2
+
+
+def test_a_stopped_cloud_server_fires_replication_lag_once_and_resolves(
+    fresh_clickhouse, monkeypatch, tmp_path
+):
+    from maicro.clickhouse import embedded
+    from maicro.replication.run import replicate
+
+    from tests.integration.replication_helpers import seed_fills
+
+    config = tmp_path / "health.yaml"
+    config.write_text("replication:\n  lag: {warn: 1s, fail: 2s}\n")
+    monkeypatch.setenv("MAICRO_HEALTH_CONFIG", str(config))
+    key = "replication_lag:hyperliquid.fills"
+    quiet = {"log": lambda *_: None}
+
+    def lag_events(run) -> list[tuple[str, str]]:
+        return [(e.event, e.status) for e in run.events if e.alert_key == key]
+
+    seed_fills(48)
+    replicate(**quiet)
+    assert lag_events(run_once(run_probe=False)) == []
+
+    embedded.down("cloud", **quiet)
+    try:
+        time.sleep(2.5)
+        seed_fills(24, start="2026-01-03 00:00:00", tid0=1000)  # ingested while the cloud is down
+        started = run_once(run_probe=False)
+        assert lag_events(started) == [("fired", "fail")]
+        (lag,) = [r for r in started.results if r.alert_key == key]
+        assert "cloud unreachable" in lag.message and lag.value >= 2.5
+        assert lag_events(run_once(run_probe=False)) == []
+    finally:
+        embedded.up("cloud", **quiet)
+    replicate(**quiet)
+    assert lag_events(run_once(run_probe=False)) == [("resolved", "ok")]
