@@ -56,6 +56,7 @@ def test_no_data_yet_is_explained(clickhouse_pair, tab):
     if tab == "health":
         assert "health monitor has not run yet" in shown
         assert "No DAG run recorded yet" in shown
+        assert "No dbt build or test result recorded yet" in shown
     else:
         assert "No data yet" in shown, shown
     assert not at.error
@@ -149,6 +150,8 @@ def test_health_shows_checks_alerts_and_dag_runs(cloud):
     frames = [d.value for d in at.dataframe]
     checks = next(f for f in frames if "check_name" in f and "last_threshold" in f)
     assert "🔴 fail" in set(checks["last_status"])
+    dbt = [f for f in frames if "check_name" in f and set(f["check_name"]) == {"dbt_tests"}]
+    assert dbt and list(dbt[0]["last_status"]) == ["🟢 ok"]
     dags = next(f for f in frames if "dag_id" in f)
     assert set(dags["dag_id"]) == {"ingest_hyperliquid", "transform_analytics"}
     assert metric(at, "Largest replication lag") == "42 s"

@@ -101,6 +101,12 @@ def overview(f: Filters) -> None:
         "Fund total", fmt.money(aum, sign=False), fmt.money(last["total_pnl"].sum()) + " today"
     )
 
+    derived = daily[daily["account_value_source"].astype(str) == "derived_backward"]
+    if not derived.empty:
+        st.caption(
+            f"Account values before the first snapshot ({len(derived)} account-days) are derived "
+            "backward from the exchange's portfolio history and the daily PnL and flows."
+        )
     st.plotly_chart(figures.equity_curve(daily), use_container_width=True)
     st.plotly_chart(figures.daily_pnl(daily), use_container_width=True)
 
@@ -256,6 +262,18 @@ def health(f: Filters) -> None:
         counts = checks["last_status"].astype(str).value_counts()
         st.caption(" · ".join(f"{_status(s)} {counts.get(s, 0)}" for s in ("ok", "warn", "fail")))
         _table(checks, {"last_status": _status})
+
+    st.subheader("dbt build and tests")
+    dbt = None if checks is None else checks[checks["check_name"].astype(str).str.startswith("dbt")]
+    if dbt is None or dbt.empty:
+        st.info(
+            "No dbt build or test result recorded yet (monitor_health reads dbt's run_results "
+            "and source freshness after each transform)."
+        )
+    else:
+        failing = dbt[dbt["last_status"].astype(str) != "ok"]
+        st.caption(f"{len(dbt) - len(failing)} ok, {len(failing)} not ok")
+        _table(dbt, {"last_status": _status})
 
     st.subheader("Open and recent alerts")
     alerts = sections["alerts"]
