@@ -281,7 +281,12 @@ def health(f: Filters) -> None:
         _table(checks, {"last_status": _status})
 
     st.subheader("dbt build and tests")
-    dbt = None if checks is None else checks[checks["check_name"].astype(str).str.startswith("dbt")]
+    # An empty result has no columns at all: test emptiness before selecting a column.
+    dbt = (
+        None
+        if checks is None or checks.empty
+        else checks[checks["check_name"].astype(str).str.startswith("dbt")]
+    )
     if dbt is None or dbt.empty:
         st.info(
             "No dbt build or test result recorded yet (monitor_health reads dbt's run_results "
