@@ -138,3 +138,40 @@ def test_reader_connection_cannot_write_or_read_raw(served):
         with pytest.raises(DatabaseError, match="ACCESS_DENIED|Not enough privileges"):
             client.command(statement)
     data.clear()
+
+
+def test_numbers_on_positions_trades_and_health_equal_the_marts(served, clickhouse_pair):
+    """Each remaining page's headline figures, read off the rendered page, against the marts."""
+    admin = clickhouse_pair.client("cloud", "admin")
+
+    def one(sql: str):
+        return admin.query(sql).result_rows[0]
+
+    snapshots = admin.query(
+        "SELECT strategy, account, max(snapshot_at) FROM analytics.fct_positions_vs_targets "
+        "GROUP BY strategy, account"
+    ).result_rows
+    n_fills, volume, fees_paid, rebates = one(
+        "SELECT count(), sum(notional_usd), sumIf(fee, fee > 0), -sumIf(fee, fee < 0) "
+        "FROM analytics.fct_trades"  # the default range (30 days) covers the simulated 4
+    )
+    (lag,) = one(
+        "SELECT max(l) FROM (SELECT argMax(lag_seconds, finished_at) AS l "
+        "FROM maicro_monitors.replication_runs GROUP BY database, table)"
+    )
+    admin.close()
+
+    positions = rendered(f"{served}/?tab=positions", TABS["positions"])
+    for strategy, account, at in snapshots:
+        assert f"{strategy} · {account[:6]}…{account[-4:]}" in positions
+        assert f"snapshot {at:%Y-%m-%d %H:%M:%S} UTC" in positions
+
+    trades = rendered(f"{served}/?tab=trades", TABS["trades"])
+    assert metric_value(trades, "Fills") == fmt.number(n_fills)
+    assert metric_value(trades, "Volume") == fmt.money(volume, sign=False)
+    assert metric_value(trades, "Fees paid") == fmt.money(fees_paid, sign=False)
+    assert metric_value(trades, "Rebates") == fmt.money(rebates, sign=False)
+
+    health = rendered(f"{served}/?tab=health", TABS["health"])
+    assert metric_value(health, "Largest replication lag") == f"{lag:,.0f} s"
+    assert "dbt build and tests" in health

@@ -49,13 +49,13 @@ def metric(at: AppTest, label: str) -> str:
 
 @pytest.mark.parametrize("tab", list(TABS))
 def test_no_data_yet_is_explained(clickhouse_pair, tab):
-    reset_pair(clickhouse_pair)
-    drop_health_tables(clickhouse_pair)
+    reset_pair(clickhouse_pair)  # the monitors' tables exist (migrations) but are empty
     at = run_tab(tab)
     shown = texts(at)
     if tab == "health":
         assert "health monitor has not run yet" in shown
         assert "No DAG run recorded yet" in shown
+        assert "No dbt build or test result recorded yet" in shown
     else:
         assert "No data yet" in shown, shown
     assert not at.error
@@ -98,6 +98,8 @@ def test_overview_numbers_equal_the_marts(cloud):
     assert metric(at, "Account value") == fmt.money(aum, sign=False)
     assert len(at.get("plotly_chart")) == 2
     assert "Newest data:" in texts(at)
+    # The simulated days are long past: the page must say its data is stale, not look current.
+    assert "Stale data" in texts(at)
 
 
 def test_positions_show_latest_snapshot_per_account(cloud):
@@ -148,7 +150,9 @@ def test_health_shows_checks_alerts_and_dag_runs(cloud):
     assert "health monitor has not run yet" not in shown
     frames = [d.value for d in at.dataframe]
     checks = next(f for f in frames if "check_name" in f and "last_threshold" in f)
-    assert "🔴 fail" in set(checks["last_status"])
+    assert "FAIL" in set(checks["last_status"])
+    dbt = [f for f in frames if "check_name" in f and set(f["check_name"]) == {"dbt_tests"}]
+    assert dbt and list(dbt[0]["last_status"]) == ["ok"]
     dags = next(f for f in frames if "dag_id" in f)
     assert set(dags["dag_id"]) == {"ingest_hyperliquid", "transform_analytics"}
     assert metric(at, "Largest replication lag") == "42 s"

@@ -103,7 +103,7 @@ WHERE account IN {accounts:Array(String)} AND day > {since:Date} AND day <= {end
 """
 
 ACCOUNT_DAILY_SQL = """
-SELECT account, day, account_value_close, deposits, withdrawals, net_flows, total_pnl,
+SELECT account, day, account_value_close, account_value_source, deposits, withdrawals, net_flows, total_pnl,
        daily_return, cumulative_return, drawdown
 FROM analytics.fct_account_daily
 WHERE account IN {accounts:Array(String)} AND day BETWEEN {start:Date} AND {end:Date}

@@ -34,6 +34,15 @@ def explain(problem: Unavailable) -> None:
         st.error(problem.message)
 
 
+def pnl_delta(value: float | None) -> dict[str, Any]:
+    """Arrow and colour of a PnL delta from its number: the reports' text uses U+2212 for minus,
+    which Streamlit's own sign detection would read as a gain (green arrow up)."""
+    if value is None or pd.isna(value) or round(float(value), 2) == 0:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    gain = float(value) > 0
+    return {"delta_color": "green" if gain else "red", "delta_arrow": "up" if gain else "down"}
+
+
 def _table(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]]) -> None:
     shown = frame.copy()
     for column, formatter in formats.items():
@@ -70,12 +79,13 @@ def overview(f: Filters) -> None:
     gross = exposure["gross_exposure"].sum() if not exposure.empty else 0.0
     net = exposure["net_exposure"].sum() if not exposure.empty else 0.0
     st.subheader("Account value, flows and exposure")
-    cols = list(st.columns(5))
+    # Two rows of three: seven-figure amounts are cut off ("$2,667,9…") five to a row.
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Account value", fmt.money(aum, sign=False))
     cols[1].metric("Net flows (range)", fmt.money(daily["net_flows"].sum()))
-    cols[2].metric("Gross exposure", fmt.money(gross, sign=False))
-    cols[3].metric("Net exposure", fmt.money(net))
-    cols[4].metric("Leverage", f"{gross / aum:.2f}x" if aum else fmt.MISSING)
+    cols[2].metric("Leverage", f"{gross / aum:.2f}x" if aum else fmt.MISSING)
+    cols[3].metric("Gross exposure", fmt.money(gross, sign=False))
+    cols[4].metric("Net exposure", fmt.money(net))
 
     st.subheader("Accounts")
     accounts = sorted(daily["account"].unique())
@@ -88,6 +98,7 @@ def overview(f: Filters) -> None:
             short(account),
             fmt.money(end["account_value_close"], sign=False),
             fmt.money(end["total_pnl"]) + " today",
+            **pnl_delta(end["total_pnl"]),
         )
         card.caption(
             f"return {fmt.pct(end['cumulative_return'])} · drawdown {fmt.pct(end['drawdown'])}"
@@ -97,10 +108,20 @@ def overview(f: Filters) -> None:
                 else ""
             )
         )
+    fund_today = last["total_pnl"].sum()
     cards[-1].metric(
-        "Fund total", fmt.money(aum, sign=False), fmt.money(last["total_pnl"].sum()) + " today"
+        "Fund total",
+        fmt.money(aum, sign=False),
+        fmt.money(fund_today) + " today",
+        **pnl_delta(fund_today),
     )
 
+    derived = daily[daily["account_value_source"].astype(str) == "derived_backward"]
+    if not derived.empty:
+        st.caption(
+            f"Account values before the first snapshot ({len(derived)} account-days) are derived "
+            "backward from the exchange's portfolio history and the daily PnL and flows."
+        )
     st.plotly_chart(figures.equity_curve(daily), use_container_width=True)
     st.plotly_chart(figures.daily_pnl(daily), use_container_width=True)
 
@@ -158,7 +179,7 @@ def trades(f: Filters) -> None:
         st.info("No fills match the selected accounts, dates and filters.")
         return
     newest_caption(summary["newest"], "fill")
-    cols = list(st.columns(6))
+    cols = [*st.columns(3), *st.columns(3)]  # six to a row cut amounts off
     cols[0].metric("Fills", fmt.number(summary["n_fills"]))
     cols[1].metric("Volume", fmt.money(summary["volume_usd"], sign=False))
     cols[2].metric("Fees paid", fmt.money(summary["fees_paid"], sign=False))
@@ -221,13 +242,15 @@ def tracking_error(f: Filters) -> None:
 
 # --- System health ----------------------------------------------------------------------------
 
+# Words, not emoji: headless Chromium (and many servers' browsers) have no emoji font and
+# draw them as empty boxes. Upper case makes what needs attention stand out in a table.
 STATUS_ICON = {
-    "ok": "🟢 ok",
-    "warn": "🟠 warn",
-    "fail": "🔴 fail",
-    "failed": "🔴 failed",
-    "success": "🟢 success",
-    "running": "🔵 running",
+    "ok": "ok",
+    "warn": "WARN",
+    "fail": "FAIL",
+    "failed": "FAILED",
+    "success": "success",
+    "running": "running",
 }
 
 
@@ -256,6 +279,23 @@ def health(f: Filters) -> None:
         counts = checks["last_status"].astype(str).value_counts()
         st.caption(" · ".join(f"{_status(s)} {counts.get(s, 0)}" for s in ("ok", "warn", "fail")))
         _table(checks, {"last_status": _status})
+
+    st.subheader("dbt build and tests")
+    # An empty result has no columns at all: test emptiness before selecting a column.
+    dbt = (
+        None
+        if checks is None or checks.empty
+        else checks[checks["check_name"].astype(str).str.startswith("dbt")]
+    )
+    if dbt is None or dbt.empty:
+        st.info(
+            "No dbt build or test result recorded yet (monitor_health reads dbt's run_results "
+            "and source freshness after each transform)."
+        )
+    else:
+        failing = dbt[dbt["last_status"].astype(str) != "ok"]
+        st.caption(f"{len(dbt) - len(failing)} ok, {len(failing)} not ok")
+        _table(dbt, {"last_status": _status})
 
     st.subheader("Open and recent alerts")
     alerts = sections["alerts"]
