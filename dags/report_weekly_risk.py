@@ -57,7 +57,9 @@ def report_weekly_risk():
         from maicro.reports.report import run_scheduled
 
         return run_scheduled(
-            "weekly", dag_run.run_after, triggered_by_assets=dag_run.run_type == "asset_triggered"
+            "weekly",
+            dag_run.logical_date or dag_run.run_after,
+            triggered_by_assets=dag_run.run_type == "asset_triggered",
         )
 
     send_report()

@@ -65,6 +65,29 @@ def allowed(client, sql: str) -> bool:
         ("cloud", "reader", "SELECT count() FROM maicro_logs.target_weights", False),
         ("cloud", "reader", "INSERT INTO maicro_monitors.ingest_runs (run_id) VALUES ('x')", False),
         ("local", "reader", "SELECT count() FROM maicro_monitors.ingest_runs", False),
+        # notifier: records report deliveries locally; the reader cannot, and it touches nothing else
+        (
+            "local",
+            "notifier",
+            "INSERT INTO maicro_monitors.report_deliveries (report) VALUES ('x')",
+            True,
+        ),
+        ("local", "notifier", "SELECT count() FROM maicro_monitors.report_deliveries", True),
+        (
+            "local",
+            "notifier",
+            "INSERT INTO maicro_monitors.ingest_runs (run_id) VALUES ('x')",
+            False,
+        ),
+        ("local", "notifier", "SELECT count() FROM hyperliquid.fills", False),
+        ("local", "notifier", "TRUNCATE TABLE maicro_monitors.report_deliveries", False),
+        ("cloud", "notifier", "SELECT count() FROM maicro_monitors.ingest_runs", False),
+        (
+            "cloud",
+            "reader",
+            "INSERT INTO maicro_monitors.report_deliveries (report) VALUES ('x')",
+            False,
+        ),
     ],
 )
 def test_role_permissions(clickhouse_pair, server, role, sql, expected):

@@ -143,6 +143,8 @@ KINDS = {"exec:n_orders": "count", "exec:fill_ratio": "share", "exec:maker_share
 KINDS |= {"exec:slippage_bps": "bps", "exec:fee_bps": "bps", "ret:": "pct", "te:": "share"}
 KINDS |= {"_weight": "weight", "weight_diff": "weight", "leverage": "ratio", "incident": "count"}
 KINDS |= {"week_return": "pct", "max_drawdown": "pct", "recon_breaks": "count"}
+KINDS |= {"slippage_bps": "bps", "fee_bps": "bps", "fill_ratio": "share", "maker_share": "share"}
+KINDS |= {"te_half_l1": "weight"}  # weekly keys carry no `exec:`/`te:` prefix
 
 
 def kind_of(key: str) -> str:

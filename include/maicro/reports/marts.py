@@ -24,7 +24,13 @@ class MartReader:
 
     def df(self, sql: str, **parameters: Any) -> pd.DataFrame:
         self.queries.append((sql, parameters))
-        return self.client.query_df(sql, parameters=parameters)
+        frame = self.client.query_df(sql, parameters=parameters)
+        if frame.columns.empty:
+            # clickhouse-connect returns an empty result without its columns; the reports select
+            # columns of empty results (a week before the first data), so name them.
+            names = self.client.query(f"SELECT * FROM ({sql}) LIMIT 0", parameters=parameters)
+            frame = pd.DataFrame(columns=list(names.column_names))
+        return frame
 
     def tables_read(self) -> set[str]:
         return {f"{db}.{table}" for sql, _ in self.queries for db, table in _TABLE.findall(sql)}

@@ -164,6 +164,7 @@ def _week_figures(reader: MartReader, period: Period, daily: pd.DataFrame, fund:
     fund_figures = figures(
         common.total_row(pnl), fund_days, positions, execution_fund, None, len(breaks)
     )
+    del fund_figures["te_half_l1"]  # tracking error is per strategy: no fund figure to show
     fund_figures["incidents"] = int(incidents["n"].sum()) if len(incidents) else 0
     return accounts, fund_figures, positions, breaks, incidents
 
