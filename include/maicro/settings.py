@@ -375,6 +375,9 @@ class Settings(BaseSettings):
     maicro_airflow_port: Port = _section(
         "Demo", "Port of the Airflow UI/API that `make demo` starts.", 8080
     )
+    maicro_docs_port: Port = _section(
+        "Demo", "Port of the dbt docs site that `make demo` serves.", 8081
+    )
 
     # --- dashboard ---------------------------------------------------------------------------
     maicro_dashboard_port: Port = _section(

@@ -21,7 +21,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from maicro import settings
+from maicro import processes, settings
 from maicro.clickhouse import embedded
 from maicro.errors import MaicroError
 from maicro.stack import services
@@ -164,13 +164,50 @@ def _get_text(url: str) -> str | None:
         return None
 
 
+def _start_docs(env: dict[str, str]) -> str:
+    """Generate the dbt docs site from the built marts and serve it (`maicro docs`)."""
+    _maicro("docs", "--no-serve", env=env)
+    port = settings.get().maicro_docs_port
+    url = f"http://127.0.0.1:{port}"
+    services.start("docs", [str(BIN / "maicro"), "docs", "--port", str(port)], env=env)
+    services.wait_until(lambda: _get_text(url) is not None, 60, "dbt docs answering", "docs")
+    _say(f"dbt docs at {url}")
+    return url
+
+
+def _email_env(env: dict[str, str]) -> dict[str, str]:
+    """Reports go to the file outbox unless a Resend key is given (and no transport was chosen)."""
+    if env.get("RESEND_API_KEY") and not env.get("MAICRO_EMAIL_TRANSPORT"):
+        return {"MAICRO_EMAIL_TRANSPORT": "resend"}
+    return {}
+
+
+def _demo_pid_file() -> Path:
+    return services.service_dir() / "demo.pid"
+
+
+def _stop_running_demo(timeout_s: float = 180) -> bool:
+    """Ask a demo running in another shell to stop itself (SIGTERM: the same clean stop as
+    Ctrl-C, so its shell returns and it reaps its own children); True if there was one."""
+    path = _demo_pid_file()
+    pid = int(path.read_text().strip() or 0) if path.exists() else 0
+    if not pid or pid == os.getpid() or not processes.pid_alive(pid):
+        return False
+    _say(f"asking the demo (pid {pid}) to stop")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while processes.pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return True
+
+
 def stop_all() -> None:
     """Stop what the demo started, newest first; safe to call when nothing runs."""
     previous = signal.signal(
         signal.SIGINT, signal.SIG_IGN
     )  # a second Ctrl-C must not cut this short
     try:
-        for name in ("dashboard", "airflow", "simulator"):
+        for name in ("docs", "dashboard", "airflow", "simulator"):
             services.stop(name, log=_say)
         embedded.down("local")
         embedded.down("cloud")
@@ -183,7 +220,8 @@ def _interrupt(signum, frame):
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    stop_all()
+    _stop_running_demo()
+    stop_all()  # whatever a crashed demo left behind
     return 0
 
 
@@ -193,6 +231,9 @@ def run_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
+    env.update(_email_env(env))
+    _demo_pid_file().write_text(str(os.getpid()))
+    urls: dict[str, str] = {}
     try:
         _maicro("clickhouse", "up", env=env)
         config = settings.get()
@@ -208,9 +249,20 @@ def run_demo(args: argparse.Namespace) -> int:
         _maicro("ingest", "--start", start.isoformat(), "--end", end.isoformat(), env=env)
         _maicro("replicate", env=env)
         _maicro("transform", env=env)
-        _start_dashboard(env)
+        urls["dashboard"] = _start_dashboard(env)
+        urls["dbt docs"] = _start_docs(env)
         if not args.no_airflow:
-            _start_airflow(env)
+            urls["Airflow"] = _start_airflow(env)
+        home = Path(airflow_environment()["AIRFLOW_HOME"])
+        for name, url in urls.items():
+            _say(f"{name:<10} {url}")
+        if "Airflow" in urls:
+            _say(f"{'':<10} login admin / {_airflow_password(home)}")
+        transport = env.get("MAICRO_EMAIL_TRANSPORT") or settings.get().maicro_email_transport
+        outbox = (
+            settings.get().email_outbox if transport == "file" else "(sent by " + transport + ")"
+        )
+        _say(f"{'reports':<10} {outbox}")
         _say("up. Press Ctrl-C to stop (or run 'make stop' from another shell).")
         if args.exit:
             return 0
@@ -221,3 +273,4 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         _say("stopping")
         stop_all()
+        _demo_pid_file().unlink(missing_ok=True)

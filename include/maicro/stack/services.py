@@ -8,6 +8,7 @@ demo started, and nothing is left behind: Airflow standalone must get SIGINT on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,4 +113,12 @@ def stop(name: str, grace_s: float = 30.0, log: Callable[[str], None] = print) -
             if not group_members(pgid):
                 break
     path.unlink(missing_ok=True)
+    _reap(pgid)
     return was_running
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status of a leader this process started, so that no zombie stays behind
+    (`make stop` from another shell is not its parent: nothing to do there)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

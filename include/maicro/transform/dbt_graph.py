@@ -16,8 +16,11 @@ when dbt reports that node, from dbt's JSON log. So:
 
 dbt still runs through `dbt_project/bin/dbt-maicro` as a subprocess, so the endpoint and the
 `maicro_transform` password are resolved when the task runs, never when the DAG is parsed.
-Sensors poke (no triggerer round trip per model: they wait seconds, and `airflow dags test`
-runs them in-process) every `POKE_INTERVAL_S`.
+Sensors are deferrable (they wait in the triggerer, checking every `POKE_INTERVAL_S`): a sensor
+poking in a worker slot can starve the producer it waits for. Measured: `airflow dags test`
+runs tasks one at a time and, when it picked a model's sensor first, poked for ever while the
+producer never started; with 50+ sensors and `parallelism=4` the scheduler can do the same.
+(cosmos gives the producer the highest priority weight, which does not help a serial runner).
 
 Each mart's last task (its tests, else its run) carries `outlets=[Asset(catalog.mart_uri(m))]`,
 so readers (reports, alerts) are scheduled on the tested mart, per mart, as soon as it is ready.
@@ -70,7 +73,7 @@ def dbt_task_group(
         "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"},
     }
     if watcher:
-        operator_args |= {"deferrable": False, "poke_interval": POKE_INTERVAL_S}
+        operator_args |= {"deferrable": True, "poke_interval": POKE_INTERVAL_S}
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
