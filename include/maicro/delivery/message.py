@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import cast
 
 from maicro.errors import MaicroError
 
@@ -74,7 +75,7 @@ def to_mime(email: Email) -> EmailMessage:
         msg[name] = value
     msg.set_content(email.text)
     msg.add_alternative(email.html, subtype="html")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part = cast(EmailMessage, msg.get_payload()[1])  # type: ignore[index]
     for image in email.images:
         html_part.add_related(
             image.png, "image", "png", cid=f"<{image.cid}>", filename=image.filename

@@ -42,7 +42,7 @@ def equity(
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1.3))
     for colour, (account, rows) in zip(PALETTE, accounts.groupby("account")):
         top.plot(pd.to_datetime(rows["day"]), rows["account_value_close"], color=colour, lw=1.4,
-                 label=names.get(account, account))  # fmt: skip
+                 label=names.get(str(account), str(account)))  # fmt: skip
     top.plot(pd.to_datetime(fund["day"]), fund["av_close"], color="#202124", lw=2, label="Fund")
     top.yaxis.set_major_formatter(
         FuncFormatter(lambda v, _: formatting.money(v, decimals=0, sign=False))
@@ -75,7 +75,7 @@ def tracking(
     axis = figure.subplots()
     for colour, (account, rows) in zip(PALETTE, te.groupby("account")):
         axis.plot(pd.to_datetime(rows["day"]), rows["te_half_l1"], color=colour, lw=1.4,
-                  label=names.get(account, account))  # fmt: skip
+                  label=names.get(str(account), str(account)))  # fmt: skip
     axis.axhline(threshold, color=formatting.LOSS_COLOUR, ls="--", lw=1, label="threshold")
     _shade_week(axis, week)
     axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))

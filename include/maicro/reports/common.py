@@ -83,7 +83,7 @@ def clean(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def first_row(frame: pd.DataFrame, account: str | None = None) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def first_row(frame: pd.DataFrame, account: str | None = None) -> dict[str, Any]
 
 def total_row(frame: pd.DataFrame) -> dict[str, Any]:
     numeric = frame.select_dtypes("number")
-    return {k: clean(v) for k, v in numeric.sum().items()} if len(frame) else {}
+    return {str(k): clean(v) for k, v in numeric.sum().items()} if len(frame) else {}
 
 
 def account_names(accounts: list[str]) -> dict[str, str]:
@@ -124,7 +124,13 @@ def pnl_figures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def account_figures(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("account_value_open", "account_value_close", "deposits", "withdrawals", "net_flows")
+    keys: tuple[str, ...] = (
+        "account_value_open",
+        "account_value_close",
+        "deposits",
+        "withdrawals",
+        "net_flows",
+    )
     keys += ("daily_return", "cumulative_return", "drawdown")
     return {k: row.get(k) for k in keys}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ class Gap:
 
 def _covered_until(windows: pd.DataFrame, start: datetime, end: datetime) -> datetime:
     """How far from `start` the union of [window_start, window_end) reaches without a hole."""
-    reached = start
+    reached: Any = start
     for row in windows.sort_values("window_start").itertuples():
         if row.window_start > reached:
             break
@@ -90,7 +91,9 @@ def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
         "GROUP BY database, table"
     )
     verified["verified_at"] = pd.to_datetime(verified["verified_at"], utc=True)
-    verified_at = {f"{r.database}.{r.table}": r.verified_at for r in verified.itertuples()}
+    verified_at: dict[str, Any] = {
+        f"{r.database}.{r.table}": r.verified_at for r in verified.itertuples()
+    }
     for table in catalog.data_tables():
         when = verified_at.get(table.qualified)
         if when is None or when < last_run:

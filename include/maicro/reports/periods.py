@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -33,26 +34,29 @@ class Period:
 
 def day(value: str | date) -> Period:
     if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None  # type: ignore[assignment]
-        except ValueError:
-            value = None  # type: ignore[assignment]
-        if value is None:
-            raise MaicroError("--date must be a day like 2026-03-09 (YYYY-MM-DD)")
-    return Period("daily", value.isoformat(), value, value)  # type: ignore[union-attr]
+        value = _parse(value, r"\d{4}-\d{2}-\d{2}", lambda m: date.fromisoformat(m[0]),
+                       "--date must be a day like 2026-03-09 (YYYY-MM-DD)")  # fmt: skip
+    return Period("daily", value.isoformat(), value, value)
+
+
+def _parse(text: str, pattern: str, parse: Callable[[re.Match[str]], date], message: str) -> date:
+    """`parse(match)` when `text` matches `pattern` and names a real day, else MaicroError."""
+    match = re.fullmatch(pattern, text)
+    try:
+        if match:
+            return parse(match)
+    except ValueError:
+        pass
+    raise MaicroError(message)
 
 
 def week(value: str | date) -> Period:
     """`2026-W10` (or any day inside the week) -> Monday..Sunday of that ISO week."""
     if isinstance(value, str):
-        match = re.fullmatch(r"(\d{4})-W(\d{2})", value)
-        try:
-            value = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None  # type: ignore[assignment]
-        except ValueError:
-            value = None  # type: ignore[assignment]
-        if value is None:
-            raise MaicroError("--week must be an ISO week like 2026-W10 (YYYY-Www)")
-    monday = value - timedelta(days=value.weekday())  # type: ignore[operator]
+        value = _parse(value, r"(\d{4})-W(\d{2})",
+                       lambda m: date.fromisocalendar(int(m[1]), int(m[2]), 1),
+                       "--week must be an ISO week like 2026-W10 (YYYY-Www)")  # fmt: skip
+    monday = value - timedelta(days=value.weekday())
     year, number, _ = monday.isocalendar()
     return Period("weekly", f"{year}-W{number:02d}", monday, monday + timedelta(days=6))
 
