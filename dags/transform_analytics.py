@@ -1,9 +1,9 @@
 """DAG `transform_analytics`: the dbt project (dbt_project/) → analytics marts on the cloud ClickHouse.
 
 Wiring only: `maicro.transform.dbt_graph` renders the project from
-dbt_project/target/manifest.json (`make setup` writes it) as one `dbt build` per run plus one
-task per model and per model's tests (cosmos ExecutionMode.WATCHER), and gives each mart's last
-task the mart's Asset. dbt runs through dbt_project/bin/dbt-maicro, which resolves the cloud
+dbt_project/target/manifest.json (`make setup` writes it) as one task per model and per model's
+tests (cosmos ExecutionMode.LOCAL by default; WATCHER on request, see docs/analytics.md), and
+gives each mart's tests task the mart's Asset. dbt runs through dbt_project/bin/dbt-maicro, which resolves the cloud
 endpoint and the maicro_transform password when the task runs, never when this file is parsed.
 """
 
@@ -32,19 +32,19 @@ Builds the analytics marts (docs/analytics.md: `fct_pnl_daily`, `fct_account_dai
 `fct_execution_quality_daily`) in the cloud ClickHouse database `analytics`, as `maicro_transform`.
 
 * **Scheduled on** any replicated cloud raw table (Assets `clickhouse://cloud/<db>/<table>`).
-* **Tasks**: `dbt.dbt_producer_watcher` runs ONE `dbt build` for the whole project; every model
-  has a task (`dbt.<model>.run`) and its tests another (`dbt.<model>.test`) that turn green or red
-  as dbt reports them. A failing test stops the models downstream of it. The reconciliation
+* **Tasks**: every model has a task (`dbt.<model>.run`) and its tests another
+  (`dbt.<model>.test`); a failing test stops the models downstream of it. The reconciliation
   tolerance check only warns; alerts read `fct_reconciliation_daily.is_reconciled`.
 * **Emits** `clickhouse://cloud/analytics/<mart>` from each mart's `.test` task, once the mart is
   built and tested.
-* **Retry / clear**: the producer never re-runs the whole build; a model's or tests' task that
-  is retried or cleared runs `dbt run` / `dbt test --select <that model>` alone.
+* **Retry / clear**: a model's or tests' task that is retried or cleared runs
+  `dbt run` / `dbt test --select <that model>` alone.
 * **Idempotent**: incremental models recompute whole month partitions that received new (or late)
   raw rows, so a retry or an extra run changes nothing.
 * **Outside Airflow**: `maicro transform [--full-refresh]`; docs site: `maicro docs`.
 * If the DAG is missing or stale after a model change: `make setup` (rebuilds the manifest).
-  `MAICRO_TRANSFORM_EXECUTION_MODE=local` renders one dbt process per task instead (slower).
+  `MAICRO_TRANSFORM_EXECUTION_MODE=watcher` runs one `dbt build` per run with a sensor per
+  model instead (cosmos ExecutionMode.WATCHER; experimental here, see docs/analytics.md).
 """
 
 if not dbt_graph.manifest_file().exists():

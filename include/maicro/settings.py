@@ -274,8 +274,9 @@ class Settings(BaseSettings):
     maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
         "Analytics",
         "How the transform DAG runs dbt: `watcher` = one dbt build per run with a task per model "
-        "(cosmos ExecutionMode.WATCHER); `local` = one dbt process per model and per test.",
-        "watcher",
+        "(cosmos ExecutionMode.WATCHER; experimental, see docs/analytics.md); `local` = one dbt "
+        "process per model and per test (the default: the one verified end to end).",
+        "local",
     )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
         "Analytics", "The server dbt builds on (profiles.yml target).", "cloud"

@@ -1,4 +1,9 @@
-"""The transform DAG's dbt graph: one `dbt build` per run, one Airflow task per model and its tests.
+"""The transform DAG's dbt graph: one Airflow task per model and per model's tests.
+
+Default: cosmos `ExecutionMode.LOCAL`, the mode verified end to end here. WATCHER is rendered on
+request (MAICRO_TRANSFORM_EXECUTION_MODE=watcher) but is not the default: on this machine a real
+`airflow dags test` of the watcher graph did not finish (sensors waited on a producer that never
+started, also with deferrable sensors), so it stays opt-in until that is understood.
 
 Cosmos' default `ExecutionMode.LOCAL` starts one dbt process per model and per test: 56 tasks of
 ~2-3 s of dbt start-up each, so a run took ~2 min 20 s while the build itself takes seconds.
@@ -47,7 +52,7 @@ def manifest_file() -> Path:
 def dbt_task_group(
     *,
     select: list[str] | None = None,
-    execution_mode: str = "watcher",
+    execution_mode: str = "local",
     group_id: str = GROUP_ID,
 ) -> Any:
     """The cosmos `DbtTaskGroup` of the whole project (or `select`), in the current DAG context.
