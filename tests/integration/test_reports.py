@@ -370,19 +370,27 @@ def test_weekly_report_numbers_equal_the_marts_and_charts_render(env, clickhouse
     )
 
 
-def test_incomplete_day_sends_a_banner_naming_the_missing_data_type(env, clickhouse_pair):
+def test_incomplete_day_sends_a_banner_naming_the_missing_data_type(
+    env, clickhouse_pair, monkeypatch
+):
     from maicro import settings
+
+    # recipients of their own: the day's complete report may have gone out in an earlier test,
+    # and a delivered (report, day, recipients) is never sent again
+    monkeypatch.setenv("MAICRO_REPORT_RECIPIENTS", "late-data@fund.example")
     from maicro.reports import periods
     from maicro.reports.report import send_report
 
     account = settings.get().accounts[1].address
     cloud = clickhouse_pair.client("cloud", "admin")
     removed = "data_type = 'funding' AND account = {a:String} AND window_start >= {t:DateTime64(3)}"
-    cut = pd.Timestamp("2025-11-30 15:00", tz="UTC").to_pydatetime()
+    # `maicro ingest` ran one window per day: forget the account's funding runs from DAY on
+    cut = pd.Timestamp(DAY.isoformat(), tz="UTC").to_pydatetime()
     saved = cloud.query_df(
         f"SELECT * FROM maicro_monitors.ingest_runs WHERE {removed}",
         parameters={"a": account, "t": cut},
     )
+    assert not saved.empty, "the fixture recorded no funding run for that account and day"
     cloud.command(
         f"DELETE FROM maicro_monitors.ingest_runs WHERE {removed}",
         parameters={"a": account, "t": cut},
@@ -394,7 +402,7 @@ def test_incomplete_day_sends_a_banner_naming_the_missing_data_type(env, clickho
         delivery = send_report(period)  # the deadline run sends anyway, with the banner
         assert delivery is not None and delivery.sent_now
         [sent] = env.sent
-        banner = f"funding for {account} not ingested since 2025-11-30 15:00 UTC"
+        banner = f"funding for {account} not ingested since 2025-11-30 00:00 UTC"
         assert banner in sent["html"] and banner in sent["text"]
         assert sent["subject"].startswith("[INCOMPLETE] Daily PnL")
     finally:
