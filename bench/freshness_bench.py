@@ -186,6 +186,26 @@ def _queueing(airflow_db: Path) -> dict[str, float]:
     return {dag: round(wait, 1) for dag, wait in rows}
 
 
+def _durations(airflow_db: Path) -> dict[str, dict[str, float]]:
+    """Mean and max run duration per DAG, and of the transform's one dbt build, seconds."""
+    db = sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True)
+    span = "(julianday(end_date) - julianday(start_date)) * 86400"
+    rows = db.execute(
+        f"SELECT dag_id, avg({span}), max({span}), count() FROM dag_run "
+        "WHERE end_date IS NOT NULL GROUP BY dag_id"
+    ).fetchall()
+    rows += db.execute(
+        f"SELECT 'transform: dbt build (producer)', avg({span}), max({span}), count() "
+        "FROM task_instance WHERE dag_id = 'transform_analytics' AND task_id LIKE '%producer_watcher' "
+        "AND end_date IS NOT NULL"
+    ).fetchall()
+    return {
+        name: {"mean_s": round(mean, 1), "max_s": round(most, 1), "runs": n}
+        for name, mean, most, n in rows
+        if n
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -207,6 +227,7 @@ def main() -> None:
         start, _, seen = _observe(args.minutes, args.poll, args.grace)
         fills = _fills(start, args.minutes)
         queued = _queueing(state / "airflow" / "airflow.db")
+        durations = _durations(state / "airflow" / "airflow.db")
     finally:
         _stop_demo(demo)
 
@@ -242,6 +263,7 @@ def main() -> None:
         "stage_share": {k: round(statistics.fmean(v) / total_mean, 3) for k, v in stages.items()},
         "poll_error_s": args.poll,
         "longest_queue_s": queued,
+        "run_durations": durations,
         "baseline_mean_wait_for_tick_s": INTERVAL_S / 2,
     }
     print(f"freshness: {result['fills']} fills over {args.minutes:g} min ({missing} not counted)")
@@ -258,6 +280,11 @@ def main() -> None:
     for dag, wait in sorted(queued.items()):
         flag = "ok" if wait <= INTERVAL_S else "QUEUED LONGER THAN ONE INTERVAL"
         print(f"  longest queue {dag:<24} {wait:6.1f} s  {flag}")
+    for name, figures in sorted(durations.items()):
+        print(
+            f"  run duration {name:<32} mean {figures['mean_s']:6.1f} s, "
+            f"max {figures['max_s']:6.1f} s over {figures['runs']} runs"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "freshness.json").write_text(json.dumps(result, indent=2))

@@ -273,10 +273,10 @@ class Settings(BaseSettings):
     )
     maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
         "Analytics",
-        "How the transform DAG runs dbt: `watcher` = one dbt build per run with a task per model "
-        "(cosmos ExecutionMode.WATCHER; experimental, see docs/analytics.md); `local` = one dbt "
-        "process per model and per test (the default: the one verified end to end).",
-        "local",
+        "How the transform DAG runs dbt: `watcher` (default) = one dbt build per run, then a task "
+        "per model and per model's tests reporting its status (cosmos ExecutionMode.WATCHER, see "
+        "docs/analytics.md); `local` = one dbt process per model and per test (slower).",
+        "watcher",
     )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
         "Analytics", "The server dbt builds on (profiles.yml target).", "cloud"
