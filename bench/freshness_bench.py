@@ -55,6 +55,8 @@ def _environment(state: Path) -> dict[str, str]:
         "MAICRO_STATE_DIR": str(state),
         "MAICRO_AIRFLOW_PORT": str(_free_port()),
         "MAICRO_SIMULATOR_PORT": str(_free_port()),
+        "MAICRO_DOCS_PORT": str(_free_port()),
+        "MAICRO_DASHBOARD_PORT": str(_free_port()),
         "MAICRO_INGEST_SCHEDULE": "* * * * *",
         "MAICRO_EMAIL_TRANSPORT": "file",
     }
