@@ -48,7 +48,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _environment(state: Path) -> dict[str, str]:
+def _environment(state: Path, mode: str) -> dict[str, str]:
     """A demo of its own: throwaway state, free ports, fresh passwords, the simulator."""
     env = {
         **os.environ,
@@ -59,6 +59,7 @@ def _environment(state: Path) -> dict[str, str]:
         "MAICRO_DASHBOARD_PORT": str(_free_port()),
         "MAICRO_INGEST_SCHEDULE": "* * * * *",
         "MAICRO_EMAIL_TRANSPORT": "file",
+        "MAICRO_TRANSFORM_EXECUTION_MODE": mode,
     }
     for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL", "RESEND_API_KEY"):
         env.pop(name, None)
@@ -117,7 +118,7 @@ def _observe(minutes: float, poll: float, grace_s: float) -> tuple[datetime, dat
         for account, coin, _t, tid in rows:
             seen_cloud.setdefault((account, coin, tid), now)
         mart = reader.query(
-            "SELECT account, coin, day, n_fills FROM analytics.fct_pnl_daily FINAL "
+            "SELECT account, coin, day, n_fills FROM analytics.fct_pnl_daily "
             "WHERE day >= toDate({s:DateTime64(3)})",
             parameters={"s": start},
         ).result_rows
@@ -219,10 +220,16 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=2.0, help="cloud polling interval, seconds")
     parser.add_argument("--grace", type=float, default=300.0, help="wait after the window, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
+    parser.add_argument(
+        "--mode",
+        choices=("watcher", "local"),
+        default="watcher",
+        help="the transform DAG's cosmos execution mode (docs/analytics.md compares both)",
+    )
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="maicro-freshness-"))
-    env = _environment(state)
+    env = _environment(state, args.mode)
     os.environ.update(env)
     demo = _start_demo(env, state / "demo.log")
     try:
@@ -268,6 +275,7 @@ def main() -> None:
         "run_durations": durations,
         "baseline_mean_wait_for_tick_s": INTERVAL_S / 2,
     }
+    print(f"freshness: transform mode {args.mode}")
     print(f"freshness: {result['fills']} fills over {args.minutes:g} min ({missing} not counted)")
     print(
         f"  fill -> fct_pnl_daily: p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
