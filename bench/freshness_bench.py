@@ -60,6 +60,8 @@ def _environment(state: Path, mode: str) -> dict[str, str]:
         "MAICRO_INGEST_SCHEDULE": "* * * * *",
         "MAICRO_EMAIL_TRANSPORT": "file",
         "MAICRO_TRANSFORM_EXECUTION_MODE": mode,
+        # ~1.4 fills a minute per account (the demo's 150 a day gives a handful in 20 min)
+        "MAICRO_SIMULATOR_FILLS_PER_DAY": "2000",
     }
     for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL", "RESEND_API_KEY"):
         env.pop(name, None)

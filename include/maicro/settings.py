@@ -373,6 +373,12 @@ class Settings(BaseSettings):
     maicro_simulator_port: Port = _section(
         "Demo", "Port of the simulator that `make demo` starts.", 8899
     )
+    maicro_simulator_fills_per_day: float = _section(
+        "Demo",
+        "Trade rate of that simulator, fills per account per day (bench/freshness_bench.py "
+        "raises it to have enough fills to time).",
+        150.0,
+    )
     maicro_airflow_port: Port = _section(
         "Demo", "Port of the Airflow UI/API that `make demo` starts.", 8080
     )

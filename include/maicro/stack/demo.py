@@ -85,6 +85,8 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
             "1",
             "--days",
             str(SIMULATED_HISTORY_DAYS),
+            "--fills-per-day",
+            str(settings.get().maicro_simulator_fills_per_day),
         ],
         env=env,
     )
