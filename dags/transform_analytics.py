@@ -1,10 +1,11 @@
 """DAG `transform_analytics`: the dbt project (dbt_project/) → analytics marts on the cloud ClickHouse.
 
 Wiring only: `maicro.transform.dbt_graph` renders the project from
-dbt_project/target/manifest.json (`make setup` writes it) as one task per model and per model's
-tests (cosmos ExecutionMode.LOCAL by default; WATCHER on request, see docs/analytics.md), and
-gives each mart's tests task the mart's Asset. dbt runs through dbt_project/bin/dbt-maicro, which resolves the cloud
-endpoint and the maicro_transform password when the task runs, never when this file is parsed.
+dbt_project/target/manifest.json (`make setup` writes it) as one `dbt build` followed by a task
+per model and per model's tests (cosmos ExecutionMode.WATCHER; LOCAL on request, see
+docs/analytics.md), and gives each mart's tests task the mart's Asset. dbt runs through
+dbt_project/bin/dbt-maicro, which resolves the cloud endpoint and the maicro_transform password
+when the task runs, never when this file is parsed.
 """
 
 from __future__ import annotations
@@ -32,19 +33,23 @@ Builds the analytics marts (docs/analytics.md: `fct_pnl_daily`, `fct_account_dai
 `fct_execution_quality_daily`) in the cloud ClickHouse database `analytics`, as `maicro_transform`.
 
 * **Scheduled on** any replicated cloud raw table (Assets `clickhouse://cloud/<db>/<table>`).
-* **Tasks**: every model has a task (`dbt.<model>.run`) and its tests another
-  (`dbt.<model>.test`); a failing test stops the models downstream of it. The reconciliation
-  tolerance check only warns; alerts read `fct_reconciliation_daily.is_reconciled`.
+* **Tasks**: `dbt.dbt_producer_watcher` runs one `dbt build` (the marts are fresh when it
+  ends); then every model has a task (`dbt.<model>.run`) and its tests another
+  (`dbt.<model>.test`) that turn green or red from what dbt did to that node; a failing test
+  stops the models downstream of it. The reconciliation tolerance check only warns; alerts read
+  `fct_reconciliation_daily.is_reconciled`.
+* **Two runs** may be active, so the next build starts when the previous build ends; builds
+  never overlap.
 * **Emits** `clickhouse://cloud/analytics/<mart>` from each mart's `.test` task, once the mart is
   built and tested.
 * **Retry / clear**: a model's or tests' task that is retried or cleared runs
-  `dbt run` / `dbt test --select <that model>` alone.
+  `dbt run` / `dbt test --select <that model>` alone; the build itself is never repeated.
 * **Idempotent**: incremental models recompute whole month partitions that received new (or late)
   raw rows, so a retry or an extra run changes nothing.
 * **Outside Airflow**: `maicro transform [--full-refresh]`; docs site: `maicro docs`.
 * If the DAG is missing or stale after a model change: `make setup` (rebuilds the manifest).
-  `MAICRO_TRANSFORM_EXECUTION_MODE=watcher` runs one `dbt build` per run with a sensor per
-  model instead (cosmos ExecutionMode.WATCHER; experimental here, see docs/analytics.md).
+  `MAICRO_TRANSFORM_EXECUTION_MODE=local` runs one dbt process per task instead (slower; see
+  docs/analytics.md for both figures).
 """
 
 if not dbt_graph.manifest_file().exists():
@@ -59,7 +64,9 @@ if not dbt_graph.manifest_file().exists():
     schedule=ANY_UPSTREAM,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_runs=1,
+    # a run's build may start while the previous run's per-model tasks still report; two builds
+    # never overlap (dbt_graph: the producer runs one at a time)
+    max_active_runs=2,
     doc_md=DOC,
     tags=["analytics", "dbt"],
     default_args={

@@ -67,6 +67,7 @@ def test_the_one_dbt_build_runs_before_every_model_task(dag_info):
     # tests gate what follows: a mart's model waits for its parents' tests
     assert "dbt.int_fills_aggregated_daily.test" in upstream["dbt.fct_pnl_daily.run"]
     assert dag_info["retries"][PRODUCER] == 0
+    assert dag_info["max_active_tis_per_dag"][PRODUCER] == 1
 
 
 def test_each_mart_asset_is_emitted_by_its_tests_task_only(dag_info):

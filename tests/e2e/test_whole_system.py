@@ -182,7 +182,8 @@ def test_assets_alone_carry_a_day_to_one_delivered_report(system):
         rows = system.sql(
             "local",
             "admin",
-            "SELECT status, transport, provider_message_id FROM maicro_monitors.report_deliveries "
+            "SELECT status, transport, provider_message_id, incomplete "
+            "FROM maicro_monitors.report_deliveries "
             f"WHERE report = 'daily_pnl' AND period = '{yesterday}' AND status = 'sent'",
         )
         return rows
@@ -218,10 +219,11 @@ def test_assets_alone_carry_a_day_to_one_delivered_report(system):
     # once: one ledger row, one email in the outbox, and it is yesterday's
     assert len(sent) == 1, sent
     assert sent[0][1] == "file"
+    assert sent[0][3] in ("0", "false"), "yesterday was reported incomplete"
     outbox = Path(sent[0][2])
     assert outbox.parent == system.state / "outbox"
     message = email.message_from_bytes(outbox.read_bytes(), policy=policy.default)
-    assert yesterday in message["Subject"]
+    assert yesterday in message["Subject"] and "INCOMPLETE" not in message["Subject"]
     dailies = [
         path
         for path in outbox.parent.glob("*.eml")

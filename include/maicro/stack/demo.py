@@ -3,7 +3,7 @@
 `make demo` runs this. It brings up, in order: the embedded ClickHouse pair (schema migrated), the
 built-in Hyperliquid simulator in real time unless `HYPERLIQUID_API_URL` and `MAICRO_ACCOUNTS` name
 a real exchange and accounts, a first backfill of the recent history through the same CLI steps
-the DAGs run (ingest → replicate → transform) so there is something to look at immediately, and
+the DAGs run (ingest → replicate → verify → transform) so there is something to look at immediately, and
 Airflow standalone (SQLite) whose DAGs then keep everything current. Ctrl-C (or `make stop` from
 another shell) stops all of it, in reverse order, leaving no process behind.
 """
@@ -301,6 +301,8 @@ def run_demo(args: argparse.Namespace) -> int:
         start = (end - timedelta(days=days)).replace(hour=0, minute=0)
         _maicro("ingest", "--start", start.isoformat(), "--end", end.isoformat(), env=env)
         _maicro("replicate", env=env)
+        # verified before the marts are built: what makes yesterday complete for its report
+        _maicro("verify", env=env)
         _maicro("transform", env=env)
         urls["dashboard"] = _start_dashboard(env)
         urls["dbt docs"] = _start_docs(env)

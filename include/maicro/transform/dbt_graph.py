@@ -24,7 +24,10 @@ then waits for a producer that cannot start (measured: `dags test` hung for 15 m
 sensors or not). Here the producer is upstream of every root sensor (trigger rule `all_done`,
 so a failed build still lets each sensor report, or fall back for, its own node): every sensor
 then finds its node's status on its first poke and ends at once, so the sensors need neither a
-worker slot while waiting nor the triggerer.
+worker slot while waiting nor the triggerer. The sensors still cost an Airflow task each (~70),
+so the DAG lets two runs be active and the producer alone is limited to one at a time
+(`max_active_tis_per_dag=1`): the next build starts as soon as the previous build ends, not
+after the previous run's sensors.
 
 dbt still runs through `dbt_project/bin/dbt-maicro` as a subprocess, so the endpoint and the
 `maicro_transform` password are resolved when the task runs, never when the DAG is parsed.
@@ -128,6 +131,9 @@ def _producer_first(group: Any) -> None:
     producer = tasks[producer_id]
     # cosmos skips the producer's retry by design, so retrying it only delays the sensors
     producer.retries = 0
+    # Two runs may be active (the DAG's max_active_runs), so that a run's build can start while
+    # the previous run's sensors still report; but never two builds at once.
+    producer.max_active_tis_per_dag = 1
     for task in tasks.values():
         if task.task_id.startswith(producer_id) or task.upstream_task_ids:
             continue
