@@ -22,7 +22,7 @@ NEUTRAL = "#202124"
 
 def fmt(value: Any, kind: str = "money") -> str:
     """One figure as text, by kind: the same in the HTML and the plain-text part."""
-    if kind == "money":
+    if kind in ("money", "net"):  # net: signed, but not good or bad news (net exposure)
         return formatting.money(value)
     if kind == "level":
         return formatting.money(value, sign=False)
