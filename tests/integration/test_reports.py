@@ -478,3 +478,54 @@ def test_incomplete_day_sends_a_banner_naming_the_missing_data_type(
     finally:
         cloud.insert_df("maicro_monitors.ingest_runs", saved)
         cloud.close()
+
+
+def test_verified_data_the_marts_were_not_rebuilt_on_is_named_in_the_banner(
+    env, clickhouse_pair, monkeypatch
+):
+    """Late fills re-ingested for the day and verified on the cloud after the last dbt build:
+    the run logs say ingested and verified, but the marts predate the verification. The
+    mart-triggered run waits; the deadline run names every mart not rebuilt since."""
+    from datetime import UTC, datetime, timedelta
+
+    from maicro import catalog, settings
+    from maicro.reports import periods
+    from maicro.reports.report import send_report
+
+    monkeypatch.setenv("MAICRO_REPORT_RECIPIENTS", "stale-marts@fund.example")
+    finished = datetime.now(UTC)
+    verified = finished + timedelta(seconds=1)
+    day_start = pd.Timestamp(DAY.isoformat(), tz="UTC").to_pydatetime()
+    account = settings.get().accounts[0].address
+    cloud = clickhouse_pair.client("cloud", "admin")
+    cloud.insert("maicro_monitors.ingest_runs",
+                 [["late-fills", "fills", account, day_start, day_start + timedelta(days=1),
+                   3, 3, 0, 0, "ok", "", finished, finished]],
+                 column_names=["run_id", "data_type", "account", "window_start", "window_end",
+                               "rows_fetched", "rows_inserted", "rows_quarantined",
+                               "api_weight_used", "status", "error", "started_at",
+                               "finished_at"])  # fmt: skip
+    cloud.insert("maicro_monitors.verification_results",
+                 [["late-verify", verified, "primary", "", t.database, t.name, 1, 0, 0, 0, [],
+                   0.1, "ok", ""] for t in catalog.data_tables()],
+                 column_names=["run_id", "verified_at", "target", "target_url", "database",
+                               "table", "slices_checked", "slices_mismatched", "local_rows",
+                               "cloud_rows", "mismatches", "duration_s", "status",
+                               "error"])  # fmt: skip
+    try:
+        period = periods.day(DAY.isoformat())
+        assert send_report(period, only_if_complete=True) is None  # waits for the next build
+        assert env.sent == []
+        assert send_report(period) is not None  # the deadline: sent, naming the stale marts
+        [sent] = env.sent
+        assert sent["subject"].startswith("[INCOMPLETE] Daily PnL")
+        for mart in catalog.MARTS:
+            stale = f"analytics.{mart} not rebuilt since the verification at {verified:%Y-%m-%d %H:%M} UTC"
+            assert stale in sent["html"] and stale in sent["text"], stale
+        assert "not ingested" not in sent["text"] and "not verified" not in sent["text"]
+    finally:
+        cloud.command("DELETE FROM maicro_monitors.ingest_runs WHERE run_id = 'late-fills'")
+        cloud.command(
+            "DELETE FROM maicro_monitors.verification_results WHERE run_id = 'late-verify'"
+        )
+        cloud.close()
