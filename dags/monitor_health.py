@@ -23,8 +23,8 @@ DOC = """
 1. **probe** — the data-feed latency probe (`maicro.health.probe`): the /info request types the
    project uses, against `HYPERLIQUID_API_URL` and `HYPERLIQUID_API_URL_SECONDARY`: round trip,
    exchange clock skew, newest candle and mid age, errors → `maicro_monitors.api_probes`
-   (≈ 51 API weight per minute per endpoint on average, 4.3% of the 1200/min budget;
-   `bench/health_bench.py`).
+   (the secondary gets the light requests and every other minute's heavy one: 52 API weight
+   per minute for both endpoints, 4.3% of the 1200/min budget; `bench/health_bench.py`).
 2. **check_and_alert** — every check of `maicro.health.checks` (heartbeat, ingest runs,
    replication lag, verification, reconciliation, tracking error, data feed, dbt tests and
    source freshness, DAG success) → `maicro_monitors.health_checks`; alerts fire once, remind
