@@ -129,8 +129,29 @@ def test_a_feed_fault_fires_once_reminds_after_the_interval_and_resolves(
     assert history == [("fired", status), ("reminded", status), ("resolved", "ok")]
 
 
-def test_maicro_health_exits_non_zero_naming_the_failing_check(feed):
+def _ingest_recent(handle, env: dict, minutes: int = 10) -> None:
+    """Ingest the last minutes of every data type from the wall-clock simulator, replicate."""
+    end = int(time.time() * 1000)
+    run_maicro("ingest", "--start", str(end - minutes * 60_000), "--end", str(end), "--quiet",
+               env=env, check=True, timeout=300)  # fmt: skip
+    run_maicro("replicate", env=env, check=True, timeout=300)
+
+
+def test_maicro_health_exits_zero_while_all_is_ok_and_one_while_a_check_fails(
+    feed, tmp_path, monkeypatch
+):
     handle, _, env = feed
+    # No stray dbt artifacts or Airflow metadata of the developer's checkout judged here.
+    env |= {"DBT_TARGET_PATH": str(tmp_path / "dbt"), "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    _ingest_recent(handle, env)
+    run_maicro("health", "--no-alerts", env=env)  # its own probe rows and results: replicated
+    run_maicro("replicate", env=env, check=True, timeout=300)  # like every other table
+    healthy = run_maicro("health", "--no-alerts", env=env)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    statuses = {line.split()[0] for line in healthy.stdout.splitlines()[1:] if line.strip()}
+    assert statuses == {"OK"}, healthy.stdout
+    assert "heartbeat_local" in healthy.stdout and "replication_lag" in healthy.stdout
+
     handle.set_faults(http_5xx="always")
     result = run_maicro("health", "--no-alerts", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
