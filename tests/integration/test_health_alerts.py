@@ -20,6 +20,8 @@ from maicro.health.monitor import run_once
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
 from tests.conftest import run_maicro
+from tests.fakes.chat_server import ChatServer
+from tests.fakes.resend_server import FakeResend, ResendServer
 from tests.integration._ingest_support import sim_env
 
 REMINDER_S = 20  # longer than two monitor runs against a slow (1.5 s per request) feed
@@ -256,3 +258,49 @@ def test_a_stopped_cloud_server_fires_replication_lag_once_and_resolves(
         embedded.up("cloud", **quiet)
     replicate(**quiet)
     assert lag_events(run_once(run_probe=False)) == [("resolved", "ok")]
+
+
+def test_an_alert_reaches_resend_and_the_apprise_chat_once_per_fire_and_resolve(
+    feed, monkeypatch, tmp_path
+):
+    """The real channels: the email through the resend SDK to the loopback Resend fake, the chat
+    message through the Airflow apprise provider (connection from AIRFLOW_CONN_*) to a loopback
+    JSON webhook. One message each when the fault starts, none while it lasts, one when it
+    clears."""
+    handle, _, _ = feed
+    config = tmp_path / "channels.yaml"
+    config.write_text(f"alerts:\n  email: [{ONCALL}]\n  chat: [maicro_chat]\n")
+    with ResendServer(FakeResend(api_key="re_test")) as resend, ChatServer() as chat:
+        for key, value in {
+            "MAICRO_HEALTH_CONFIG": str(config),
+            "MAICRO_EMAIL_TRANSPORT": "resend",
+            "RESEND_API_URL": resend.url,
+            "RESEND_API_KEY": "re_test",
+            "MAICRO_EMAIL_BACKOFF_S": "0.01",
+            **chat.connection_env("maicro_chat"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        url = handle.url
+
+        def about_feed(messages, field):
+            return [m[field] for m in messages if url in m["subject" if "to" in m else "title"]]
+
+        assert _events(run_once(), url) == []
+        handle.set_faults(http_5xx="always")
+        fired = run_once()
+        assert _events(fired, url) == [("fired", "api_error_rate")]
+        assert fired.events[0].channels == ("email", "chat:maicro_chat")
+        title = f"[maicro FIRED] fail: api_error_rate {url}"
+        assert about_feed(resend.fake.sent, "subject") == [title]
+        assert about_feed(resend.fake.sent, "to") == [[ONCALL]]
+        assert about_feed(chat.messages, "title") == [title]
+        assert about_feed(chat.messages, "type") == ["failure"]
+        assert url in about_feed(chat.messages, "message")[0]
+
+        assert _events(run_once(), url) == []
+        handle.set_faults()
+        assert _events(run_once(), url) == [("resolved", "api_error_rate")]
+        resolved = f"[maicro RESOLVED] ok: api_error_rate {url}"
+        assert about_feed(resend.fake.sent, "subject") == [title, resolved]
+        assert about_feed(chat.messages, "title") == [title, resolved]
+        assert about_feed(chat.messages, "type") == ["failure", "success"]
