@@ -98,8 +98,22 @@ def test_overview_numbers_equal_the_marts(cloud):
     assert metric(at, "Account value") == fmt.money(aum, sign=False)
     assert len(at.get("plotly_chart")) == 2
     assert "Newest data:" in texts(at)
-    # The simulated days are long past: the page must say its data is stale, not look current.
-    assert "Stale data" in texts(at)
+    # The simulated days are long past: the page must say its data is stale, not look current,
+    # judged by the health monitor's heartbeat threshold (health.yaml heartbeat.cloud.warn: 30m).
+    (stale,) = [w.value for w in at.warning if "Stale data" in w.value]
+    assert "more than the 30 min heartbeat threshold" in stale, stale
+
+
+def test_staleness_follows_the_health_configs_heartbeat_threshold(cloud, monkeypatch, tmp_path):
+    """Raise the heartbeat threshold past the simulated data's age and every page stops calling
+    it stale: one source of truth for what 'stale' means."""
+    config = tmp_path / "health.yaml"
+    config.write_text("heartbeat:\n  cloud: {warn: 3650d, fail: 3650d}\n")
+    monkeypatch.setenv("MAICRO_HEALTH_CONFIG", str(config))
+    for tab in ("overview", "positions", "trades", "tracking"):
+        at = run_tab(tab)
+        assert "Newest" in texts(at)
+        assert not [w.value for w in at.warning if "Stale data" in w.value], tab
 
 
 def test_positions_show_latest_snapshot_per_account(cloud):

@@ -61,7 +61,9 @@ def overview(f: Filters) -> None:
         st.info("No account data in the selected range and accounts yet.")
         return
     exposure, pnl = result["exposure"], result["pnl"].set_index("window")
-    newest_caption(exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data")
+    newest_caption(
+        exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data", f.accounts
+    )
     st.caption(f"'Today' is {result['today']:%Y-%m-%d} (UTC), the newest day in the range.")
 
     st.subheader("PnL")
@@ -137,7 +139,7 @@ def positions(f: Filters) -> None:
         st.info("No position snapshots with targets in the selected range and accounts yet.")
         return
     snapshot = latest["snapshot_at"].max()
-    newest_caption(snapshot, "snapshot")
+    newest_caption(snapshot, "snapshot", f.accounts)
     for (strategy, account), rows in latest.groupby(["strategy", "account"]):
         st.subheader(f"{strategy} · {short(account)}")
         st.caption(f"snapshot {pd.Timestamp(rows['snapshot_at'].iloc[0]):%Y-%m-%d %H:%M:%S} UTC")
@@ -178,7 +180,7 @@ def trades(f: Filters) -> None:
     if rows.empty:
         st.info("No fills match the selected accounts, dates and filters.")
         return
-    newest_caption(summary["newest"], "fill")
+    newest_caption(summary["newest"], "fill", f.accounts)
     cols = [*st.columns(3), *st.columns(3)]  # six to a row cut amounts off
     cols[0].metric("Fills", fmt.number(summary["n_fills"]))
     cols[1].metric("Volume", fmt.money(summary["volume_usd"], sign=False))
@@ -217,7 +219,12 @@ def tracking_error(f: Filters) -> None:
     if daily.empty:
         st.info("No tracking error in the selected range, strategy and accounts yet.")
         return
-    newest_caption(daily["day"].max(), "day")
+    # Judge freshness by the newest position snapshot, not the day: today's row exists from
+    # midnight on, and a date alone would look hours old against a minutes-scale heartbeat.
+    if latest.empty:
+        newest_caption(daily["day"].max(), "day", f.accounts)
+    else:
+        newest_caption(latest["snapshot_at"].max(), "snapshot", f.accounts)
     threshold = te_threshold()
     ends = daily.sort_values("day").groupby(["strategy", "account"]).tail(1)
     cols = st.columns(len(ends))
