@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from maicro import formatting as fmt
 from maicro.dashboard import data
-from maicro.dashboard.cli import APP
 from maicro.dashboard.tabs import TABS
 from streamlit.testing.v1 import AppTest
 
@@ -17,28 +16,11 @@ from tests.integration.dashboard_support import (
     build_cloud,
     drop_health_tables,
     free_port,
+    run_tab,
+    texts,
 )
 
 pytestmark = pytest.mark.slow  # one dbt build of four simulated days (~1 min)
-
-
-def run_tab(tab: str) -> AppTest:
-    data.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["tab"] = tab
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [
-        e.value
-        for kind in ("info", "error", "warning", "caption", "markdown")
-        for e in getattr(at, kind)
-    ]
-    parts += [e.body for e in at.subheader]
-    return "\n".join(str(p) for p in parts)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -125,6 +107,31 @@ def test_positions_show_latest_snapshot_per_account(cloud):
     )
     assert at.selectbox(key="positions_coin").value
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_liquidation_distance_is_the_exchanges_liquidation_price_against_the_mark(cloud):
+    """Every position's liquidation distance on the page equals |mark − liquidationPx| / mark
+    computed here from the raw snapshot rows the exchange sent (mark = positionValue / |szi|)."""
+    at = run_tab("positions")
+    raw = cloud.query(
+        "SELECT account, coin, position_value / abs(szi), liquidation_px "
+        "FROM hyperliquid.position_snapshots FINAL "
+        "WHERE szi != 0 AND (account, snapshot_at) IN "
+        "(SELECT account, max(snapshot_at) FROM hyperliquid.position_snapshots GROUP BY account)"
+    ).result_rows
+    expected = {
+        (account, coin): fmt.MISSING if liq is None else fmt.pct(abs(mark - liq) / mark, sign=False)
+        for account, coin, mark, liq in raw
+    }
+    shown = {}
+    for header, table in zip(at.subheader, at.dataframe, strict=True):
+        account = next(a for a, _ in expected if header.body.endswith(f"{a[:6]}…{a[-4:]}"))
+        for coin, distance in table.value[["coin", "liquidation_distance"]].itertuples(index=False):
+            if (account, coin) in expected:
+                shown[(account, coin)] = distance
+    assert shown == expected
+    # Shorts always have a liquidation price: the column is not all dashes.
+    assert sum(v != fmt.MISSING for v in shown.values()) >= 2, shown
 
 
 def test_trades_filters_and_download(cloud):

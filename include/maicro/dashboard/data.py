@@ -16,7 +16,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalErr
 
 from maicro import settings
 from maicro.clickhouse.client import connect
-from maicro.dashboard import queries
+from maicro.dashboard import figures, queries
 from maicro.errors import MaicroError
 from maicro.health import config as health_config
 
@@ -69,6 +69,15 @@ def _explained(call):
         raise Unavailable("error", f"The cloud ClickHouse refused the query: {first}") from None
 
 
+@st.cache_resource(ttl=TTL_S, max_entries=64, show_spinner=False)
+def figure(builder: str, *args):
+    """`figures.<builder>(*args)`, kept for TTL_S like the frames it draws: building a plotly
+    figure (validation of every trace) costs more than a cached query, and a rerun with the same
+    data draws the same figure. A resource, not data: the figure is reused, not copied (nothing
+    mutates it)."""
+    return getattr(figures, builder)(*args)
+
+
 def choices() -> queries.Choices:
     return _explained(_cached_choices)
 
@@ -91,6 +100,7 @@ def clear() -> None:
     """Forget cached results and the connection (tests; a server that moved)."""
     _cached.clear()
     _cached_choices.clear()
+    figure.clear()
     _client.clear()
 
 
@@ -134,5 +144,5 @@ def _age(seconds: float) -> str:
     seconds = max(seconds, 0)
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
+            return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
     return f"{seconds:.0f} s"

@@ -23,6 +23,8 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
+        # Upright along the right edge: across the top it covered the titles of half-width charts.
+        modebar={"orientation": "v"},
     )
     return fig
 
