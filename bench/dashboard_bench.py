@@ -147,7 +147,9 @@ def tab_work(tab: str, f) -> None:
     elif tab == "tracking":
         r = data.load("tracking_error", f)
         data.figure("tracking_error", r["daily"], te_threshold())
-        data.figure("contribution", r["latest"]), data.figure("targets_vs_actual", r["latest"])
+        for (strategy, account), rows in r["latest"].groupby(["strategy", "account"]):
+            data.figure("contribution", rows, f"{strategy} · {account}")
+            data.figure("targets_vs_actual", rows, f"{strategy} · {account}")
     else:
         r = data.load("health", f)
         data.figure("latency", r["latency"])

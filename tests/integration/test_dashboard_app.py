@@ -4,6 +4,8 @@ must equal independent queries of the marts."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from maicro import formatting as fmt
 from maicro.dashboard import data
@@ -162,7 +164,14 @@ def test_tracking_error_latest_half_l1(cloud):
     for strategy, account, half_l1 in rows:
         label = f"Latest ½L1 · {strategy} · {account[:6]}…{account[-4:]}"
         assert metric(at, label) == fmt.pct(half_l1, sign=False)
-    assert len(at.get("plotly_chart")) == 3  # over time, contribution, targets vs actual
+    # Over time, then per (strategy, account) its contribution and targets vs actual: weights of
+    # different accounts are never summed into one bar.
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 + 2 * len(rows)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
+    for strategy, account, _ in rows:
+        whose = f"{strategy} · {account[:6]}…{account[-4:]}"
+        assert f"Target vs actual weights · {whose}" in titles, titles
 
 
 def test_health_shows_checks_alerts_and_dag_runs(cloud):

@@ -275,10 +275,11 @@ def tracking_error(f: Filters) -> None:
             f"ann. 7d {fmt.pct(row['te_ann_7d'], sign=False)} · 30d {fmt.pct(row['te_ann_30d'], sign=False)}"
         )
     st.plotly_chart(figure("tracking_error", daily, threshold), width="stretch")
-    if not latest.empty:
+    for (strategy, account), rows in latest.groupby(["strategy", "account"]):
+        whose = f"{strategy} · {short(account)}"
         left, right = st.columns(2)
-        left.plotly_chart(figure("contribution", latest), width="stretch")
-        right.plotly_chart(figure("targets_vs_actual", latest), width="stretch")
+        left.plotly_chart(figure("contribution", rows, whose), width="stretch")
+        right.plotly_chart(figure("targets_vs_actual", rows, whose), width="stretch")
 
 
 # --- System health ----------------------------------------------------------------------------
