@@ -273,10 +273,10 @@ class Settings(BaseSettings):
     )
     maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
         "Analytics",
-        "How the transform DAG runs dbt: `watcher` = one dbt build per run with a task per model "
-        "(cosmos ExecutionMode.WATCHER; experimental, see docs/analytics.md); `local` = one dbt "
-        "process per model and per test (the default: the one verified end to end).",
-        "local",
+        "How the transform DAG runs dbt: `watcher` (default) = one dbt build per run, then a task "
+        "per model and per model's tests reporting its status (cosmos ExecutionMode.WATCHER, see "
+        "docs/analytics.md); `local` = one dbt process per model and per test (slower).",
+        "watcher",
     )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
         "Analytics", "The server dbt builds on (profiles.yml target).", "cloud"
@@ -372,6 +372,12 @@ class Settings(BaseSettings):
     # --- make demo ----------------------------------------------------------------------------
     maicro_simulator_port: Port = _section(
         "Demo", "Port of the simulator that `make demo` starts.", 8899
+    )
+    maicro_simulator_fills_per_day: float = _section(
+        "Demo",
+        "Trade rate of that simulator, fills per account per day (bench/freshness_bench.py "
+        "raises it to have enough fills to time).",
+        150.0,
     )
     maicro_airflow_port: Port = _section(
         "Demo", "Port of the Airflow UI/API that `make demo` starts.", 8080
