@@ -200,11 +200,11 @@ def run(args, tmp: Path) -> int:
         max(choices.first_day, choices.last_day - timedelta(days=29)),
         choices.last_day,
     )
-    select_1 = best_of(lambda: reader.query("SELECT 1"), 20)
+    select_1, _ = best_of(20, lambda: reader.query("SELECT 1"))
     reader.close()
     title_only = tmp / "title_only.py"
     title_only.write_text("import streamlit as st\nst.title('baseline')\n")
-    streamlit_run = best_of(lambda: AppTest.from_file(str(title_only)).run(), args.repeat)
+    streamlit_run, _ = best_of(args.repeat, lambda: AppTest.from_file(str(title_only)).run())
     print(
         f"baseline: SELECT 1 round trip {select_1 * 1000:.1f} ms; "
         f"AppTest run of a title-only script {streamlit_run * 1000:.1f} ms"
