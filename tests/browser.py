@@ -1,21 +1,20 @@
 """Headless Chromium for the tests that look at a page as a person does (emails, dashboard,
 Airflow UI): one way to find or install the browser and take a screenshot.
 
-Chromium is a Debian package (browser downloads from elsewhere are unreachable here), so it is
-installed with apt-get when missing and the tests run as root; otherwise the test is failed with
-one line saying how. Screenshots are kept in tests/artifacts/ (git-ignored) to be looked at.
+Chromium is a Debian package (browser downloads from elsewhere are unreachable here), installed
+when missing by tests/debian.py. Screenshots are kept in tests/artifacts/ (git-ignored) to be looked at.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from tests.debian import debian_tool
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLAGS = (
@@ -33,24 +32,7 @@ FLAGS = (
 
 def chromium() -> str:
     """The chromium executable, installed from Debian's packages on first use (as root)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise RuntimeError("chromium is missing: run `sudo apt-get install -y chromium`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=600)
-    result = subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1200,
-    )
-    found = shutil.which("chromium")
-    if not found:
-        raise RuntimeError(f"apt-get install chromium failed: {result.stderr.strip()[-300:]}")
-    return found
+    return debian_tool("chromium", "chromium", "chromium-browser")
 
 
 def screenshot(

@@ -390,11 +390,6 @@ class Settings(BaseSettings):
     maicro_dashboard_port: Port = _section(
         "Dashboard", "Port `maicro dashboard` (and `make demo`) serves the Streamlit app on.", 8501
     )
-    maicro_dashboard_stale_after: str = _section(
-        "Dashboard",
-        "Age of the newest data beyond which a dashboard page says its data is stale (30m, 6h, 1d).",
-        "6h",
-    )
 
     # --- validation -----------------------------------------------------------------------------
     @field_validator("hyperliquid_api_url", "hyperliquid_api_url_secondary")

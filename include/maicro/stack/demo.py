@@ -264,6 +264,7 @@ def stop_all() -> None:
             services.stop(name, log=_say)
         embedded.down("local")
         embedded.down("cloud")
+        processes.reap_children()  # orphans that ended up ours (run_demo is their subreaper)
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -283,6 +284,10 @@ def run_demo(args: argparse.Namespace) -> int:
     # (where a non-interactive shell would have set SIGINT to "ignore").
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # The embedded servers outlive the `maicro clickhouse up` that starts them: as their
+    # subreaper the demo is their parent, so stopping them leaves no zombie even where PID 1
+    # does not reap.
+    processes.become_subreaper()
     env = dict(os.environ)
     env.update(_email_env(env))
     _demo_pid_file().write_text(str(os.getpid()))
@@ -322,7 +327,8 @@ def run_demo(args: argparse.Namespace) -> int:
         if args.exit:
             return 0
         while True:
-            time.sleep(3600)
+            time.sleep(5)
+            processes.reap_children()
     except KeyboardInterrupt:
         return 0
     finally:
