@@ -197,7 +197,7 @@ def test_assets_alone_carry_a_day_to_one_delivered_report(system):
     def every_dag_succeeded() -> bool:
         return all(system.successful_runs(dag_id) for dag_id in DAGS)
 
-    system.wait(every_dag_succeeded, 600, "a successful run of every DAG")
+    system.wait(every_dag_succeeded, 1200, "a successful run of every DAG")
     for dag_id in ON_ASSETS:
         kinds = {run["run_type"] for run in system.successful_runs(dag_id)}
         assert "asset_triggered" in kinds, f"{dag_id} never ran on an Asset: {kinds}"
