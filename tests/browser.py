@@ -7,9 +7,12 @@ when missing by tests/debian.py. Screenshots are kept in tests/artifacts/ (git-i
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.debian import debian_tool
 
@@ -98,3 +101,38 @@ def is_blank(png: Path, *, min_colours: int = 8) -> bool:
     with Image.open(png) as image:
         colours = image.convert("RGB").resize((200, 200)).getcolors(maxcolors=200 * 200)
     return colours is None or len(colours) < min_colours
+
+
+@contextlib.contextmanager
+def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    """A Playwright page driving the same Debian chromium, for pages a person must log in to
+    (the Airflow UI keeps its session in an http-only cookie, which a one-shot `--screenshot`
+    run cannot hold). Playwright's own browser downloads are unreachable here and not needed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def airflow_login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the Airflow UI's own login form, as a person does."""
+    page.goto(f"{base_url}/", wait_until="networkidle")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/auth/login" not in url and "/login" not in url, timeout=60000)
+    page.wait_for_load_state("networkidle")
+
+
+def page_screenshot(page: Any, name: str) -> Path:
+    """Save the page as tests/artifacts/<name>.png; returns the path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(out), full_page=True)
+    return out

@@ -1,12 +1,15 @@
 """`airflow dags test monitor_health` as the scheduler would run it, against a real simulator and the
 real ClickHouse pair: a feed fault is probed, judged, stored and alerted once (a second run in the
-same state sends nothing), and a task that raises reaches the on-call engineer through the
+same state sends nothing), a task that raises reaches the on-call engineer through the
 AlertNotifier failure callback. Emails land in the file transport's outbox.
 """
 
 from __future__ import annotations
 
 import email
+import json
+import subprocess
+import sys
 import time
 from email import policy
 from pathlib import Path
@@ -14,7 +17,7 @@ from pathlib import Path
 import pytest
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-from tests.dags.airflow_helpers import run_dag_test
+from tests.dags.airflow_helpers import run_dag_test, session_env
 
 ONCALL = "oncall@example.com"
 
@@ -106,3 +109,62 @@ def test_a_task_that_raises_is_sent_by_the_failure_callback(monitored, fresh_cli
     )
     assert "monitor_health/check_and_alert failed" in message[0]
     assert "freshness_every" in message[0] and "soon" in message[0]
+
+
+def _monitor_run(env: dict[str, str], now_ms: int) -> dict:
+    """One monitor run at `now_ms` in a process with the Airflow environment (the DAG check
+    reads the metadata database), as `maicro health` on the Airflow host would run it."""
+    code = (
+        "import json, sys\n"
+        "from maicro.health.monitor import run_once\n"
+        "r = run_once(now_ms=int(sys.argv[1]), run_probe=False)\n"
+        "print('RUN=' + json.dumps({'results': {x.alert_key: [x.status, x.value] for x in "
+        "r.results}, 'events': [[e.alert_key, e.event] for e in r.events]}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(now_ms)],
+        capture_output=True, text=True, timeout=300, env={**session_env(), **env},
+    )  # fmt: skip
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RUN=")), None)
+    assert line, result.stdout[-2000:] + result.stderr[-3000:]
+    return json.loads(line[4:])
+
+
+def test_a_dag_that_has_not_succeeded_within_its_interval_fires_once(
+    monitored, fresh_clickhouse, tmp_path
+):
+    _, _, env = monitored
+    env["MAICRO_HEALTH_CONFIG"] = _config(tmp_path, "dags:\n  monitor_health: 10m\n")
+    key = "dag_success:monitor_health"
+    result = run_dag_test("monitor_health", "2026-12-01T12:00:00+00:00", extra_env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    succeeded = time.time()
+
+    # Inside that run the check task saw monitor_health never succeed: fired. Now it has.
+    now = int(succeeded * 1000)
+    fresh = _monitor_run(env, now)
+    assert fresh["results"][key][0] == "ok", fresh["results"][key]
+    assert [e for e in fresh["events"] if e[0] == key] == [[key, "resolved"]]
+
+    overdue = _monitor_run(env, now + 15 * 60_000)  # no successful run for 15 min > 10 min
+    status, age = overdue["results"][key]
+    assert status == "fail" and 15 * 60 - 60 < age <= 15 * 60 + 60, (status, age)
+    assert [e for e in overdue["events"] if e[0] == key] == [[key, "fired"]]
+    again = _monitor_run(env, now + 16 * 60_000)
+    assert [e for e in again["events"] if e[0] == key] == []
+    history = _rows(
+        fresh_clickhouse,
+        "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+        "ORDER BY event_at",
+        k=key,
+    )
+    assert history == [("fired",), ("resolved",), ("fired",)]
+    assert sorted(_subjects(outbox_of(env), "dag_success monitor_health")) == [
+        "[maicro FIRED] fail: dag_success monitor_health",
+        "[maicro FIRED] fail: dag_success monitor_health",
+        "[maicro RESOLVED] ok: dag_success monitor_health",
+    ]  # the outbox's names are not chronological; the history above is
+
+
+def outbox_of(env: dict[str, str]) -> Path:
+    return Path(env["MAICRO_EMAIL_OUTBOX"])

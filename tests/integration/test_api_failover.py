@@ -96,3 +96,28 @@ def test_primary_answering_5xx_fails_its_check_and_the_secondary_is_used(sim):
     assert result.returncode == 0, result.stderr
     assert f"failover: {broken.url} failed its check (server_error" in result.stderr
     assert "fills:" in result.stdout and "fills: 0 rows" not in result.stdout
+
+
+def test_probing_both_endpoints_stays_within_5_percent_of_the_weight_budget(monkeypatch):
+    """The probe's own cost, as the exchange counts it (the simulators' rate limiters), over one
+    full cycle of its heavy rotation: both endpoints together <= 60 of the 1200/min budget in
+    every minute, and every heavy request type timed on each endpoint."""
+    from maicro.health import probe
+
+    now = NOW // 60_000 * 60_000
+    config = SimConfig(seed=9, n_accounts=2, days=1, now_ms=now, rate_limit=False)
+    with start_simulator(config) as primary, start_simulator(config) as secondary:
+        sim_env(primary, monkeypatch, HYPERLIQUID_API_URL_SECONDARY=secondary.url)
+        limiters = (primary.rate_limiter, secondary.rate_limiter)
+        per_minute, heavy_seen = [], set()
+        for minute in range(2 * len(probe.ROTATING)):
+            before = sum(limiter.spent for limiter in limiters)
+            round_ = probe.probe_all(now_ms=now + minute * 60_000)
+            assert all(p.ok for p in round_), [p.error for p in round_ if not p.ok]
+            per_minute.append(sum(limiter.spent for limiter in limiters) - before)
+            heavy_seen |= {
+                (p.endpoint, p.request_type) for p in round_ if p.request_type in probe.ROTATING
+            }
+            assert {p.endpoint for p in round_} == {primary.url, secondary.url}
+    assert max(per_minute) <= 0.05 * 1200, per_minute
+    assert heavy_seen == {(u, t) for u in (primary.url, secondary.url) for t in probe.ROTATING}

@@ -4,7 +4,10 @@ run (probe -> checks -> alerts) against the real ClickHouse pair; alert emails g
 
 A fault fires its alert once; the same state on the next run says nothing; after the reminder
 interval a reminder goes out; removing the fault sends "resolved". `maicro health` exits non-zero
-with a one-line error while a check fails.
+with a one-line error while a check fails, and 0 while every check is ok. Faults in the data go
+through a real pipeline (ingest -> replicate -> transform): a targets file far from the positions,
+a ledger event the account value never saw, data that stops arriving. The real channels (the
+Resend fake, an apprise chat webhook) each get one message per fire and resolve.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import pytest
 from maicro.health.monitor import run_once
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-from tests.conftest import run_maicro
+from tests.conftest import reset_pair, run_maicro
+from tests.fakes.chat_server import ChatServer
+from tests.fakes.resend_server import FakeResend, ResendServer
 from tests.integration._ingest_support import sim_env
 
 REMINDER_S = 20  # longer than two monitor runs against a slow (1.5 s per request) feed
@@ -129,8 +134,29 @@ def test_a_feed_fault_fires_once_reminds_after_the_interval_and_resolves(
     assert history == [("fired", status), ("reminded", status), ("resolved", "ok")]
 
 
-def test_maicro_health_exits_non_zero_naming_the_failing_check(feed):
+def _ingest_recent(handle, env: dict, minutes: int = 10) -> None:
+    """Ingest the last minutes of every data type from the wall-clock simulator, replicate."""
+    end = int(time.time() * 1000)
+    run_maicro("ingest", "--start", str(end - minutes * 60_000), "--end", str(end), "--quiet",
+               env=env, check=True, timeout=300)  # fmt: skip
+    run_maicro("replicate", env=env, check=True, timeout=300)
+
+
+def test_maicro_health_exits_zero_while_all_is_ok_and_one_while_a_check_fails(
+    feed, tmp_path, monkeypatch
+):
     handle, _, env = feed
+    # No stray dbt artifacts or Airflow metadata of the developer's checkout judged here.
+    env |= {"DBT_TARGET_PATH": str(tmp_path / "dbt"), "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    _ingest_recent(handle, env)
+    run_maicro("health", "--no-alerts", env=env)  # its own probe rows and results: replicated
+    run_maicro("replicate", env=env, check=True, timeout=300)  # like every other table
+    healthy = run_maicro("health", "--no-alerts", env=env)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    statuses = {line.split()[0] for line in healthy.stdout.splitlines()[1:] if line.strip()}
+    assert statuses == {"OK"}, healthy.stdout
+    assert "heartbeat_local" in healthy.stdout and "replication_lag" in healthy.stdout
+
     handle.set_faults(http_5xx="always")
     result = run_maicro("health", "--no-alerts", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -235,3 +261,218 @@ def test_a_stopped_cloud_server_fires_replication_lag_once_and_resolves(
         embedded.up("cloud", **quiet)
     replicate(**quiet)
     assert lag_events(run_once(run_probe=False)) == [("resolved", "ok")]
+
+
+def test_an_alert_reaches_resend_and_the_apprise_chat_once_per_fire_and_resolve(
+    feed, monkeypatch, tmp_path
+):
+    """The real channels: the email through the resend SDK to the loopback Resend fake, the chat
+    message through the Airflow apprise provider (connection from AIRFLOW_CONN_*) to a loopback
+    JSON webhook. One message each when the fault starts, none while it lasts, one when it
+    clears."""
+    handle, _, _ = feed
+    config = tmp_path / "channels.yaml"
+    config.write_text(f"alerts:\n  email: [{ONCALL}]\n  chat: [maicro_chat]\n")
+    with ResendServer(FakeResend(api_key="re_test")) as resend, ChatServer() as chat:
+        for key, value in {
+            "MAICRO_HEALTH_CONFIG": str(config),
+            "MAICRO_EMAIL_TRANSPORT": "resend",
+            "RESEND_API_URL": resend.url,
+            "RESEND_API_KEY": "re_test",
+            "MAICRO_EMAIL_BACKOFF_S": "0.01",
+            **chat.connection_env("maicro_chat"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        url = handle.url
+
+        def about_feed(messages, field):
+            return [m[field] for m in messages if url in m["subject" if "to" in m else "title"]]
+
+        assert _events(run_once(), url) == []
+        handle.set_faults(http_5xx="always")
+        fired = run_once()
+        assert _events(fired, url) == [("fired", "api_error_rate")]
+        assert fired.events[0].channels == ("email", "chat:maicro_chat")
+        title = f"[maicro FIRED] fail: api_error_rate {url}"
+        assert about_feed(resend.fake.sent, "subject") == [title]
+        assert about_feed(resend.fake.sent, "to") == [[ONCALL]]
+        assert about_feed(chat.messages, "title") == [title]
+        assert about_feed(chat.messages, "type") == ["failure"]
+        assert url in about_feed(chat.messages, "message")[0]
+
+        assert _events(run_once(), url) == []
+        handle.set_faults()
+        assert _events(run_once(), url) == [("resolved", "api_error_rate")]
+        resolved = f"[maicro RESOLVED] ok: api_error_rate {url}"
+        assert about_feed(resend.fake.sent, "subject") == [title, resolved]
+        assert about_feed(chat.messages, "title") == [title, resolved]
+        assert about_feed(chat.messages, "type") == ["failure", "success"]
+
+
+# --- faults in the data: a simulator-fed pipeline (ingest -> replicate -> transform) -----------
+
+DAY_MS = 86_400_000
+ORIGIN = 1_764_547_200_000  # 2025-12-01 00:00 UTC
+N_DAYS = 3
+END = ORIGIN + N_DAYS * DAY_MS
+DEPOSIT_USD = 12_345.67
+
+
+@pytest.fixture(scope="module")
+def pipeline(clickhouse_pair, tmp_path_factory):
+    """Three simulated days ingested day by day (a snapshot closes each day), replicated and
+    transformed; the simulator stays up so the tests can ingest more."""
+    reset_pair(clickhouse_pair)
+    folder = tmp_path_factory.mktemp("health-pipeline")
+    config = SimConfig(seed=11, n_accounts=2, days=N_DAYS, now_ms=END, rate_limit=False)
+    with start_simulator(config) as sim:
+        env = {
+            "HYPERLIQUID_API_URL": sim.url,
+            "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in sim.sim.accounts),
+            "MAICRO_TARGETS_URL": f"{sim.url}/strategy/targets.csv",
+            "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
+            "DBT_TARGET_PATH": str(folder / "dbt"),
+            "AIRFLOW_HOME": str(folder / "airflow"),
+            "MAICRO_EMAIL_TRANSPORT": "file",
+            "MAICRO_EMAIL_OUTBOX": str(folder / "outbox"),
+        }
+        for day in range(N_DAYS):
+            start, end = ORIGIN + day * DAY_MS, ORIGIN + (day + 1) * DAY_MS
+            sim.set_now(end - 1)
+            run_maicro("ingest", "--start", str(start), "--end", str(end), "--quiet", env=env,
+                       check=True, timeout=600)  # fmt: skip
+        run_maicro("replicate", env=env, check=True, timeout=600)
+        run_maicro("transform", env=env, check=True, timeout=900)
+        yield sim, env, folder
+
+
+@pytest.fixture
+def piped(pipeline, monkeypatch):
+    sim, env, folder = pipeline
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return sim, env, folder
+
+
+def _by_key(run, prefixes: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in run.events:
+        if e.alert_key.startswith(prefixes):
+            out.setdefault(e.alert_key, []).append(e.event)
+    return out
+
+
+def _statuses(run, prefixes: tuple[str, ...]) -> dict[str, str]:
+    return {r.alert_key: r.status for r in run.results if r.alert_key.startswith(prefixes)}
+
+
+def test_targets_breach_an_unexplained_ledger_event_and_a_dbt_test_fire_once(
+    piped, clickhouse_pair, monkeypatch
+):
+    """Three faults in the data, one transform: a targets file far from the positions (tracking
+    error), a deposit the account value never saw (reconciliation residual, and the dbt test
+    that asserts it), each alerted exactly once."""
+    sim, env, folder = piped
+    config = folder / "marts.yaml"
+    config.write_text(
+        f"alerts:\n  email: [{ONCALL}]\n"
+        "tracking_error:\n  half_l1: {warn: 0.9, fail: 1.5}\n  ann_7d: {warn: 100, fail: 200}\n"
+    )
+    env_now = {**env, "MAICRO_HEALTH_CONFIG": str(config)}
+    monkeypatch.setenv("MAICRO_HEALTH_CONFIG", str(config))
+    watched = ("tracking_error_half_l1:", "reconciliation:", "dbt_test:")
+    baseline = run_once(now_ms=END + 60_000, run_probe=False)
+    assert set(_statuses(baseline, watched).values()) == {"ok"}, _statuses(baseline, watched)
+    assert _by_key(baseline, watched) == {}
+
+    accounts = sim.sim.accounts
+    targets = folder / "breach.csv"
+    rows = ["strategy,ts,coin,target_weight"]
+    for _, strategy in accounts:  # after the feed's last target set, before the day's snapshot
+        rows += [f"{strategy},{END - 60_000},BTC,-5", f"{strategy},{END - 60_000},ETH,5"]
+    targets.write_text("\n".join(rows) + "\n")
+    run_maicro("targets", "load", str(targets), env=env_now, check=True)
+    ledger_account = accounts[0][0]
+    admin = clickhouse_pair.client("local")
+    admin.insert(
+        "hyperliquid.ledger_updates",
+        [
+            (
+                ledger_account,
+                datetime_ms(END - 6 * 3_600_000),
+                "0x" + "ab" * 32,
+                "deposit",
+                DEPOSIT_USD,
+                0.0,
+                DEPOSIT_USD,
+                None,
+                "{}",
+            )
+        ],  # fmt: skip
+        column_names=[
+            "account",
+            "time",
+            "hash",
+            "type",
+            "usdc",
+            "fee",
+            "net_usdc",
+            "counterparty",
+            "delta",
+        ],  # fmt: skip
+    )
+    admin.close()
+    run_maicro("replicate", env=env_now, check=True, timeout=600)
+    run_maicro("transform", env=env_now, check=True, timeout=900)
+
+    breached = run_once(now_ms=END + 120_000, run_probe=False)
+    events = _by_key(breached, watched)
+    expected_te = {f"tracking_error_half_l1:{s}/{a}" for a, s in accounts}
+    expected = expected_te | {
+        f"reconciliation:{ledger_account}",
+        "dbt_test:assert_reconciliation_residual_within_tolerance",
+    }
+    assert events == dict.fromkeys(expected, ["fired"]), events
+    results = {r.alert_key: r for r in breached.results}
+    residual = results[f"reconciliation:{ledger_account}"]
+    assert residual.status == "fail" and abs(residual.value - DEPOSIT_USD) < 0.01, residual
+    day = datetime_ms(END - 1).date().isoformat()
+    assert day in residual.message, residual.message
+    for key in expected_te:
+        assert results[key].status == "fail" and results[key].value > 1.5, results[key]
+    assert results["dbt_test:assert_reconciliation_residual_within_tolerance"].status == "warn"
+
+    assert _by_key(run_once(now_ms=END + 180_000, run_probe=False), watched) == {}
+
+
+def test_data_that_stops_arriving_fires_the_heartbeat_once_and_resolves(piped):
+    """No ingest for 45 minutes (the schedule promises every minute; fail past 30 min): each
+    (data type, account) heartbeat fires once, says nothing more, and resolves when ingestion
+    catches up."""
+    sim, env, _ = piped
+    watched = ("heartbeat_local:",)
+    fresh = run_once(now_ms=END + 120_000, run_probe=False, alert=False)
+    beating = {k for k, s in _statuses(fresh, watched).items() if s == "ok"}
+    assert len(beating) >= 2 * 5, _statuses(fresh, watched)  # every data type of both accounts
+
+    later = END + 45 * 60_000
+    stopped = run_once(now_ms=later, run_probe=False)
+    assert {k: v for k, v in _by_key(stopped, watched).items() if k in beating} == dict.fromkeys(
+        beating, ["fired"]
+    )
+    assert all(_statuses(stopped, watched)[k] == "fail" for k in beating)
+    assert _by_key(run_once(now_ms=later + 60_000, run_probe=False), watched) == {}
+
+    sim.set_now(later)
+    run_maicro("ingest", "--start", str(END), "--end", str(later), "--quiet", env=env,
+               check=True, timeout=600)  # fmt: skip
+    resumed = run_once(now_ms=later + 120_000, run_probe=False)
+    assert {k: v for k, v in _by_key(resumed, watched).items() if k in beating} == dict.fromkeys(
+        beating, ["resolved"]
+    )
+
+
+def datetime_ms(ms: int):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC)

@@ -210,7 +210,7 @@ def _newest(ctx: Context, server: str, columns: dict[str, str]) -> dict[str, int
     if not columns:
         return {}
     union = " UNION ALL ".join(
-        f"SELECT '{table}', toNullable(max({column})) FROM {table}"
+        f"SELECT '{table}', maxOrNull({column}) FROM {table}"  # NULL, not 1970, when empty
         for table, column in sorted(columns.items())
     )
     return {table: _ms(t) for table, t in ctx.rows(server, union)}

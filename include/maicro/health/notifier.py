@@ -61,3 +61,39 @@ class AlertNotifier(BaseNotifier):
 def on_failure() -> AlertNotifier:
     """What every DAG puts in default_args["on_failure_callback"]."""
     return AlertNotifier()
+
+
+class SqlCheckAlertNotifier(AlertNotifier):
+    """The on_failure and on_success callback of a SQL check task (`maicro.health.sql_checks`):
+    its outcome becomes a check result judged by the alerts' memory, so a breach fires once
+    (not at every minute's failed run), reminds, and resolves when the task next succeeds.
+    A failure of the task itself (ClickHouse unreachable) is reported the same way: the check
+    could not confirm the condition."""
+
+    template_fields = ()
+
+    def notify(self, context) -> None:
+        from maicro.clickhouse.client import connect
+        from maicro.health.checks import CheckResult
+
+        ti = context.get("ti") or context.get("task_instance")
+        task_id = getattr(ti, "task_id", "?")
+        error = context.get("exception")
+        detail = " ".join(str(error or "").split())[:300]
+        now_ms = int(time.time() * 1000)
+        result = CheckResult(
+            check_name=f"sql_{task_id}",
+            subject=getattr(ti, "dag_id", "?"),
+            status="fail" if error else "ok",
+            value=None,
+            threshold=None,
+            unit="",
+            message=f"SQL check {task_id} " + (f"failed: {detail}" if error else "passed"),
+            as_of_ms=now_ms,
+        )
+        client = connect("local", "notifier")
+        try:
+            events = alerts.process([result], config=load(), client=client, now_ms=now_ms)
+        finally:
+            client.close()
+        log.info("%s: %s", result.alert_key, ", ".join(e.event for e in events) or "no alert event")

@@ -56,6 +56,8 @@ class RateLimiter:
         self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}  # ip -> (tokens, last refill time)
+        # Every weight charged, limited or not: what a client's requests cost (benchmarks, tests).
+        self.spent = 0
 
     def _refill(self, ip: str) -> float:
         now = self._clock()
@@ -66,6 +68,7 @@ class RateLimiter:
 
     def try_acquire(self, ip: str, weight: int) -> bool:
         """Admit and charge `weight`, or refuse (caller answers 429). Always admits when disabled."""
+        self.spent += weight
         if not self.enabled:
             return True
         with self._lock:
@@ -77,6 +80,7 @@ class RateLimiter:
 
     def charge(self, ip: str, weight: int) -> None:
         """Charge extra weight after the fact (may go negative)."""
+        self.spent += max(0, weight)
         if not self.enabled or weight <= 0:
             return
         with self._lock:
