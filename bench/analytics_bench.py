@@ -71,32 +71,6 @@ def best_of(repeat: int, fn: Callable[[], T]) -> tuple[float, T]:
     return best, cast(T, result)
 
 
-def simulator(days: int, fills_per_day: float = 820.0):
-    """The benches' simulated fund: seed 2025, two accounts, COINS, `days` from ORIGIN (the other
-    benches reuse it so that every figure is measured on the same year)."""
-    from maicro.hyperliquid.simulator import SimConfig, Simulator
-
-    return Simulator(
-        SimConfig(
-            seed=2025,
-            start_ms=ORIGIN,
-            now_ms=ORIGIN + days * DAY_MS,
-            coins=COINS,
-            fills_per_day=fills_per_day,
-        )
-    )
-
-
-def best_of(fn, repeat: int) -> float:
-    """The fastest of `repeat` calls of `fn`, in seconds (the least disturbed by other load)."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def start_pair(state: Path) -> None:
     os.environ.update(
         {

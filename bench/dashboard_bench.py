@@ -30,7 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from analytics_bench import DAY_MS, ORIGIN, best_of, load, simulator, start_pair, stop_pair
+from analytics_bench import (
+    DAY_MS,
+    FILLS_PER_DAY,
+    ORIGIN,
+    best_of,
+    load,
+    simulator,
+    start_pair,
+    stop_pair,
+)
 
 TARGET_COLD_S, TARGET_CACHED_S = 1.0, 0.1
 
@@ -116,7 +125,7 @@ def record_monitor_year(client, accounts: list[str], end_ms: int, days: int) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--fills-per-day", type=float, default=820.0)
+    parser.add_argument("--fills-per-day", type=float, default=FILLS_PER_DAY)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
@@ -200,11 +209,11 @@ def run(args, tmp: Path) -> int:
         max(choices.first_day, choices.last_day - timedelta(days=29)),
         choices.last_day,
     )
-    select_1 = best_of(lambda: reader.query("SELECT 1"), 20)
+    select_1, _ = best_of(20, lambda: reader.query("SELECT 1"))
     reader.close()
     title_only = tmp / "title_only.py"
     title_only.write_text("import streamlit as st\nst.title('baseline')\n")
-    streamlit_run = best_of(lambda: AppTest.from_file(str(title_only)).run(), args.repeat)
+    streamlit_run, _ = best_of(args.repeat, lambda: AppTest.from_file(str(title_only)).run())
     print(
         f"baseline: SELECT 1 round trip {select_1 * 1000:.1f} ms; "
         f"AppTest run of a title-only script {streamlit_run * 1000:.1f} ms"
