@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,34 +40,17 @@ BIN = Path(sys.executable).parent
 INTERVAL_S = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _environment(state: Path, mode: str) -> dict[str, str]:
-    """A demo of its own: throwaway state, free ports, fresh passwords, the simulator."""
-    env = {
-        **os.environ,
-        "MAICRO_STATE_DIR": str(state),
-        "MAICRO_AIRFLOW_PORT": str(_free_port()),
-        "MAICRO_SIMULATOR_PORT": str(_free_port()),
-        "MAICRO_DOCS_PORT": str(_free_port()),
-        "MAICRO_DASHBOARD_PORT": str(_free_port()),
-        "MAICRO_INGEST_SCHEDULE": "* * * * *",
-        "MAICRO_EMAIL_TRANSPORT": "file",
-        "MAICRO_TRANSFORM_EXECUTION_MODE": mode,
+    """A demo of its own (maicro.devtools.demo_env), ingesting every minute."""
+    from maicro.devtools.demo_env import demo_environment
+
+    return demo_environment(
+        state,
+        MAICRO_INGEST_SCHEDULE="* * * * *",
+        MAICRO_TRANSFORM_EXECUTION_MODE=mode,
         # ~1.4 fills a minute per account (the demo's 150 a day gives a handful in 20 min)
-        "MAICRO_SIMULATOR_FILLS_PER_DAY": "2000",
-    }
-    for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL", "RESEND_API_KEY"):
-        env.pop(name, None)
-    for name in ("LOCAL", "CLOUD"):
-        env[f"MAICRO_{name}_HTTP_PORT"] = env[f"MAICRO_{name}_TCP_PORT"] = "0"
-    for role in ("ADMIN", "INGEST", "REPLICATOR", "TRANSFORM", "READER", "NOTIFIER"):
-        env[f"MAICRO_{role}_PASSWORD"] = secrets.token_urlsafe(12)
-    return env
+        MAICRO_SIMULATOR_FILLS_PER_DAY="2000",
+    )
 
 
 def _start_demo(env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -17,15 +16,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from maicro.devtools.demo_env import SERVICES, demo_environment
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("airflow", "simulator", "dashboard", "docs")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(predicate, timeout: float, what: str, log: Path):
@@ -56,17 +49,7 @@ class Demo:
     def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         self.state = tmp_path / "state"
         self.log = tmp_path / "demo.log"
-        env = {**os.environ, "MAICRO_STATE_DIR": str(self.state)}
-        for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL"):
-            env.pop(name, None)
-        for service in SERVICES:
-            env[f"MAICRO_{service.upper()}_PORT"] = str(_free_port())
-        for name in ("LOCAL", "CLOUD"):
-            env[f"MAICRO_{name}_HTTP_PORT"] = env[f"MAICRO_{name}_TCP_PORT"] = "0"
-        from maicro import settings
-
-        for role in (r.upper() for r in settings.ROLES):
-            env[f"MAICRO_{role}_PASSWORD"] = secrets.token_urlsafe(10)
+        env = demo_environment(self.state)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         self.env = env

@@ -22,7 +22,6 @@ from __future__ import annotations
 import email
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from maicro.devtools.demo_env import demo_environment
 
 from tests.browser import airflow_login, browser_page, is_blank, page_screenshot, screenshot
 from tests.e2e.test_dashboard_browser import TABS, rendered
@@ -49,35 +49,6 @@ DAGS = (
     "monitor_health",
 )
 ON_ASSETS = ("replicate_to_cloud", "transform_analytics", "report_daily_pnl")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _environment(state: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "MAICRO_STATE_DIR": str(state),
-        "MAICRO_AIRFLOW_PORT": str(_free_port()),
-        "MAICRO_SIMULATOR_PORT": str(_free_port()),
-        "MAICRO_DASHBOARD_PORT": str(_free_port()),
-        "MAICRO_DOCS_PORT": str(_free_port()),
-        "MAICRO_EMAIL_TRANSPORT": "file",
-    }
-    for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL", "RESEND_API_KEY"):
-        env.pop(name, None)
-    for name in ("LOCAL", "CLOUD"):
-        env[f"MAICRO_{name}_HTTP_PORT"] = env[f"MAICRO_{name}_TCP_PORT"] = "0"
-    from maicro import settings
-
-    for role in (r.upper() for r in settings.ROLES):
-        env[f"MAICRO_{role}_PASSWORD"] = secrets.token_urlsafe(10)
-    return env
 
 
 class System:
@@ -143,7 +114,7 @@ class System:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     state = tmp_path_factory.mktemp("system") / "state"
-    env = _environment(state)
+    env = demo_environment(state)
     log = state.parent / "demo.log"
     started = time.monotonic()
     with open(log, "w") as out:
