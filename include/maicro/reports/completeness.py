@@ -91,6 +91,7 @@ def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
         return gaps
     last_run = runs["finished_at"].max()
     verified = reader.df(
+        # not aliased `verified_at`: ClickHouse would read minIf's column as that aggregate
         "SELECT database, table, max(verified_at) AS last_verified, "
         "minIf(verified_at, verified_at >= {run:DateTime64(3)}) AS first_after "
         "FROM maicro_monitors.verification_results WHERE status = 'ok' "
