@@ -43,15 +43,13 @@ def build_email(period: Period, *, reader: MartReader | None = None) -> Built:
     reader = reader or MartReader()
     spec = specs.by_kind(period.kind)
     gaps = completeness.check(reader, period, _accounts(reader, period))
+    images: tuple[InlineImage, ...] = ()
     if period.kind == "daily":
         context = daily.build(reader, period)
         total = context["fund"]["pnl"]["total"]
-        subject = spec.subject(period.label, signed(total), incomplete=bool(gaps))
-        email = render_email(spec.name, {**context, "gaps": gaps}, subject)
     else:
         context = weekly.build(reader, period)
         total = context["fund"]["rows"][0]["this"]
-        subject = spec.subject(period.label, signed(total), incomplete=bool(gaps))
         names = common.account_names([a["key"] for a in context["accounts"]])
         c = context["charts"]
         images = (
@@ -60,7 +58,8 @@ def build_email(period: Period, *, reader: MartReader | None = None) -> Built:
                 "tracking", charts.tracking(c["tracking"], names, c["threshold"], c["week"])
             ),
         )
-        email = render_email(spec.name, {**context, "gaps": gaps}, subject, images)
+    subject = spec.subject(period.label, signed(total), incomplete=bool(gaps))
+    email = render_email(spec.name, {**context, "gaps": gaps}, subject, images)
     return Built(email, gaps, reader)
 
 
