@@ -212,9 +212,18 @@ def test_airflow_ui_logged_in_shows_the_dags_and_a_task_per_model(system):
             page.get_by_text(dag_id, exact=True).first.wait_for(timeout=60000)
         listing = page_screenshot(page, "system-airflow-dags")
         page.goto(f"{system.airflow}/dags/transform_analytics/grid", wait_until="networkidle")
+        # cosmos nests each model's run and tests in a group: open them all (the grid's own
+        # "Expand all task groups" button, or its keyboard shortcut `e`)
+        expand = page.get_by_role("button", name="Expand all task groups")
+        if expand.count():
+            expand.first.click()
+        else:
+            page.keyboard.press("e")
+        page.wait_for_load_state("networkidle")
+        grid = page_screenshot(page, "system-airflow-transform-grid")
         # one row per model in the grid (names as cosmos renders them)
         for model in ("fct_pnl_daily", "fct_tracking_error_daily", "stg_hyperliquid__fills"):
-            page.get_by_text(model).first.wait_for(timeout=60000)
+            page.get_by_text(model, exact=True).first.wait_for(timeout=60000)
         grid = page_screenshot(page, "system-airflow-transform-grid")
     for png in (listing, grid):
         assert not is_blank(png), png
