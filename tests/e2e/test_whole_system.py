@@ -110,6 +110,13 @@ class System:
         runs = self.api(f"dags/{dag_id}/dagRuns?state=success&limit=100")["dag_runs"]
         return runs
 
+    def wait_every_dag_succeeded(self) -> None:
+        self.wait(
+            lambda: all(self.successful_runs(dag_id) for dag_id in DAGS),
+            1200,
+            "a successful run of every DAG",
+        )
+
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
@@ -165,10 +172,7 @@ def test_assets_alone_carry_a_day_to_one_delivered_report(system):
         "after `maicro demo` started"
     )
 
-    def every_dag_succeeded() -> bool:
-        return all(system.successful_runs(dag_id) for dag_id in DAGS)
-
-    system.wait(every_dag_succeeded, 1200, "a successful run of every DAG")
+    system.wait_every_dag_succeeded()
     for dag_id in ON_ASSETS:
         kinds = {run["run_type"] for run in system.successful_runs(dag_id)}
         assert "asset_triggered" in kinds, f"{dag_id} never ran on an Asset: {kinds}"
@@ -205,6 +209,7 @@ def test_assets_alone_carry_a_day_to_one_delivered_report(system):
 
 
 def test_airflow_ui_logged_in_shows_the_dags_and_a_task_per_model(system):
+    system.wait_every_dag_succeeded()  # the list then shows successful runs
     with browser_page(width=1500, height=1100) as page:
         airflow_login(page, system.airflow, "admin", system.airflow_password())
         page.goto(f"{system.airflow}/dags", wait_until="networkidle")
