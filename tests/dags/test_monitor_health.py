@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-from tests.dags.airflow_helpers import run_dag_test, session_env
+from tests.dags.airflow_helpers import AIRFLOW, run_dag_test, session_env
 
 ONCALL = "oncall@example.com"
 
@@ -168,3 +168,71 @@ def test_a_dag_that_has_not_succeeded_within_its_interval_fires_once(
 
 def outbox_of(env: dict[str, str]) -> Path:
     return Path(env["MAICRO_EMAIL_OUTBOX"])
+
+
+def _airflow(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [AIRFLOW, *args], capture_output=True, text=True, timeout=600,
+        env={**session_env(), **env},
+    )  # fmt: skip
+
+
+def test_a_verification_mismatch_fails_the_sql_check_operator_and_alerts_once(
+    monitored, fresh_clickhouse, tmp_path
+):
+    """The SQLCheckOperator task on the clickhouse_local_monitor connection (the DbApiHook over
+    clickhouse-connect's DB-API) fails on a partition altered on the cloud; its alert fires once
+    through the alerts' memory and resolves once the repair verifies clean."""
+    from maicro.replication.run import replicate, verify
+
+    from tests.integration.replication_helpers import admin, seed_fills
+
+    _, outbox, env = monitored
+    env["MAICRO_HEALTH_CONFIG"] = _config(tmp_path)
+    quiet = {"log": lambda *_: None}
+    key = "sql_verification_clean:monitor_health"
+    seed_fills(48)
+    replicate(**quiet)
+    assert verify(**quiet).mismatched == []
+
+    def check(date: str) -> str:
+        """The task's final state (`airflow tasks test` exits 0 either way), and its log."""
+        result = _airflow("tasks", "test", "monitor_health", "verification_clean", date, env=env)
+        log = result.stdout + result.stderr
+        states = [w.split("=")[1] for w in log.split() if w.startswith("new_state=")]
+        assert states, log[-3000:]
+        return states[-1], log
+
+    assert check("2026-12-01T13:00:00+00:00")[0] == "success"
+    admin(
+        "cloud",
+        "ALTER TABLE hyperliquid.fills UPDATE px = px * 2 WHERE time < '2026-01-01 12:00:00' "
+        "SETTINGS mutations_sync = 1",
+    )
+    assert verify(**quiet).mismatched
+    state, log = check("2026-12-01T13:01:00+00:00")
+    assert state == "failed", log[-3000:]
+    assert "AirflowFailException: Test failed" in log and "every_table_verified_equal" in log
+    assert check("2026-12-01T13:02:00+00:00")[0] == "failed"
+    events = _rows(
+        fresh_clickhouse,
+        "SELECT toString(event), status FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+        "ORDER BY event_at",
+        k=key,
+    )
+    assert events == [("fired", "fail")]
+    assert _subjects(outbox, key.split(":")[0]) == [
+        "[maicro FIRED] fail: sql_verification_clean monitor_health"
+    ]
+
+    from tests.conftest import run_maicro
+
+    run_maicro("replicate", "--repair", check=True)
+    assert verify(**quiet).mismatched == []
+    assert check("2026-12-01T13:03:00+00:00")[0] == "success"
+    assert _rows(
+        fresh_clickhouse,
+        "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+        "ORDER BY event_at",
+        k=key,
+    ) == [("fired",), ("resolved",)]
