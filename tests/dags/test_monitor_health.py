@@ -1,7 +1,9 @@
 """`airflow dags test monitor_health` as the scheduler would run it, against a real simulator and the
 real ClickHouse pair: a feed fault is probed, judged, stored and alerted once (a second run in the
 same state sends nothing), a task that raises reaches the on-call engineer through the
-AlertNotifier failure callback. Emails land in the file transport's outbox.
+AlertNotifier failure callback, a DAG that has not succeeded within its interval fires once, and
+the SQL check operator (common-sql, on the ClickHouse DbApiHook) fails on a real verification
+mismatch and alerts once. Emails land in the file transport's outbox.
 """
 
 from __future__ import annotations
