@@ -48,15 +48,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _environment(state: Path) -> dict[str, str]:
+def _environment(state: Path, mode: str) -> dict[str, str]:
     """A demo of its own: throwaway state, free ports, fresh passwords, the simulator."""
     env = {
         **os.environ,
         "MAICRO_STATE_DIR": str(state),
         "MAICRO_AIRFLOW_PORT": str(_free_port()),
         "MAICRO_SIMULATOR_PORT": str(_free_port()),
+        "MAICRO_DOCS_PORT": str(_free_port()),
+        "MAICRO_DASHBOARD_PORT": str(_free_port()),
         "MAICRO_INGEST_SCHEDULE": "* * * * *",
         "MAICRO_EMAIL_TRANSPORT": "file",
+        "MAICRO_TRANSFORM_EXECUTION_MODE": mode,
+        # ~1.4 fills a minute per account (the demo's 150 a day gives a handful in 20 min)
+        "MAICRO_SIMULATOR_FILLS_PER_DAY": "2000",
     }
     for name in ("HYPERLIQUID_API_URL", "MAICRO_ACCOUNTS", "MAICRO_TARGETS_URL", "RESEND_API_KEY"):
         env.pop(name, None)
@@ -115,7 +120,7 @@ def _observe(minutes: float, poll: float, grace_s: float) -> tuple[datetime, dat
         for account, coin, _t, tid in rows:
             seen_cloud.setdefault((account, coin, tid), now)
         mart = reader.query(
-            "SELECT account, coin, day, n_fills FROM analytics.fct_pnl_daily FINAL "
+            "SELECT account, coin, day, n_fills FROM analytics.fct_pnl_daily "
             "WHERE day >= toDate({s:DateTime64(3)})",
             parameters={"s": start},
         ).result_rows
@@ -186,6 +191,26 @@ def _queueing(airflow_db: Path) -> dict[str, float]:
     return {dag: round(wait, 1) for dag, wait in rows}
 
 
+def _durations(airflow_db: Path) -> dict[str, dict[str, float]]:
+    """Mean and max run duration per DAG, and of the transform's one dbt build, seconds."""
+    db = sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True)
+    span = "(julianday(end_date) - julianday(start_date)) * 86400"
+    rows = db.execute(
+        f"SELECT dag_id, avg({span}), max({span}), count() FROM dag_run "
+        "WHERE end_date IS NOT NULL GROUP BY dag_id"
+    ).fetchall()
+    rows += db.execute(
+        f"SELECT 'transform: dbt build (producer)', avg({span}), max({span}), count() "
+        "FROM task_instance WHERE dag_id = 'transform_analytics' AND task_id LIKE '%producer_watcher' "
+        "AND end_date IS NOT NULL"
+    ).fetchall()
+    return {
+        name: {"mean_s": round(mean, 1), "max_s": round(most, 1), "runs": n}
+        for name, mean, most, n in rows
+        if n
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -197,16 +222,23 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=2.0, help="cloud polling interval, seconds")
     parser.add_argument("--grace", type=float, default=300.0, help="wait after the window, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
+    parser.add_argument(
+        "--mode",
+        choices=("watcher", "local"),
+        default="watcher",
+        help="the transform DAG's cosmos execution mode (docs/analytics.md compares both)",
+    )
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="maicro-freshness-"))
-    env = _environment(state)
+    env = _environment(state, args.mode)
     os.environ.update(env)
     demo = _start_demo(env, state / "demo.log")
     try:
         start, _, seen = _observe(args.minutes, args.poll, args.grace)
         fills = _fills(start, args.minutes)
         queued = _queueing(state / "airflow" / "airflow.db")
+        durations = _durations(state / "airflow" / "airflow.db")
     finally:
         _stop_demo(demo)
 
@@ -242,8 +274,10 @@ def main() -> None:
         "stage_share": {k: round(statistics.fmean(v) / total_mean, 3) for k, v in stages.items()},
         "poll_error_s": args.poll,
         "longest_queue_s": queued,
+        "run_durations": durations,
         "baseline_mean_wait_for_tick_s": INTERVAL_S / 2,
     }
+    print(f"freshness: transform mode {args.mode}")
     print(f"freshness: {result['fills']} fills over {args.minutes:g} min ({missing} not counted)")
     print(
         f"  fill -> fct_pnl_daily: p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
@@ -258,6 +292,11 @@ def main() -> None:
     for dag, wait in sorted(queued.items()):
         flag = "ok" if wait <= INTERVAL_S else "QUEUED LONGER THAN ONE INTERVAL"
         print(f"  longest queue {dag:<24} {wait:6.1f} s  {flag}")
+    for name, figures in sorted(durations.items()):
+        print(
+            f"  run duration {name:<32} mean {figures['mean_s']:6.1f} s, "
+            f"max {figures['max_s']:6.1f} s over {figures['runs']} runs"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "freshness.json").write_text(json.dumps(result, indent=2))

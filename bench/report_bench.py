@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from analytics_bench import COINS, DAY_MS, ORIGIN, load, start_pair, stop_pair
+import analytics_bench as ab  # the same data, loaded the same way, and its timing helper
 
 TARGET_S = 2.0
 
@@ -32,7 +32,7 @@ def record_run_logs(client, days: int, accounts: list[str]) -> int:
     from maicro import catalog
     from maicro.reports.completeness import PER_ACCOUNT
 
-    start = datetime.fromtimestamp(ORIGIN / 1000, UTC)
+    start = datetime.fromtimestamp(ab.ORIGIN / 1000, UTC)
     rows = []
     for hour in range(days * 24):
         ws, we = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
@@ -72,36 +72,27 @@ def record_run_logs(client, days: int, accounts: list[str]) -> int:
     return len(rows)
 
 
-def best_of(n: int, fn) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--fills-per-day", type=float, default=ab.FILLS_PER_DAY)
     args = parser.parse_args()
 
     from maicro.clickhouse.client import connect
     from maicro.delivery.message import to_mime
-    from maicro.hyperliquid.simulator import SimConfig, Simulator
     from maicro.reports import periods
     from maicro.reports.marts import ALLOWED_DATABASES, MartReader
     from maicro.reports.report import build_email
     from maicro.transform import runner
 
     with tempfile.TemporaryDirectory(prefix="maicro-report-bench-") as tmp:
-        start_pair(Path(tmp))
+        ab.start_pair(Path(tmp))
         try:
             client = connect("cloud", "admin")
-            end_ms = ORIGIN + args.days * DAY_MS
-            sim = Simulator(SimConfig(seed=2025, start_ms=ORIGIN, now_ms=end_ms, coins=COINS))
+            end_ms = ab.ORIGIN + args.days * ab.DAY_MS
+            sim = ab.simulator(args.days, args.fills_per_day)
             t0 = time.perf_counter()
-            load(sim, client, 0, args.days)
+            ab.load(sim, client, 0, args.days)
             runner.build(full_refresh=True, models_only=True)
             accounts = [a for a, _ in sim.accounts]
             n_runs = record_run_logs(client, args.days, accounts)
@@ -121,14 +112,14 @@ def main() -> int:
                     built = build_email(period, reader=reader)
                     return bytes(to_mime(built.email)), built
 
-                total, (mime, built) = best_of(5, build)
+                total, (mime, built) = ab.best_of(5, build)
                 queries = list(reader.queries)
 
                 def queries_only(queries=queries, reader=reader):
                     for sql, parameters in queries:
                         reader.client.query(sql, parameters=parameters)
 
-                query_s, _ = best_of(5, queries_only)
+                query_s, _ = ab.best_of(5, queries_only)
                 tables = reader.tables_read()
                 outside = sorted(t for t in tables if t.split(".")[0] not in ALLOWED_DATABASES)
                 ok = total < TARGET_S and not outside
@@ -145,7 +136,7 @@ def main() -> int:
                 reader.close()
             return 1 if failures else 0
         finally:
-            stop_pair()
+            ab.stop_pair()
 
 
 if __name__ == "__main__":

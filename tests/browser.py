@@ -1,18 +1,20 @@
 """Headless Chromium for the tests that look at a page as a person does (emails, dashboard,
 Airflow UI): one way to find or install the browser and take a screenshot.
 
-Chromium is a Debian package (browser downloads from elsewhere are unreachable here), so it is
-installed with apt-get when missing and the tests run as root; otherwise the test is failed with
-one line saying how. Screenshots are kept in tests/artifacts/ (git-ignored) to be looked at.
+Chromium is a Debian package (browser downloads from elsewhere are unreachable here), installed
+when missing by tests/debian.py. Screenshots are kept in tests/artifacts/ (git-ignored) to be looked at.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import contextlib
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from tests.debian import debian_tool
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLAGS = (
@@ -30,24 +32,7 @@ FLAGS = (
 
 def chromium() -> str:
     """The chromium executable, installed from Debian's packages on first use (as root)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise RuntimeError("chromium is missing: run `sudo apt-get install -y chromium`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=600)
-    result = subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1200,
-    )
-    found = shutil.which("chromium")
-    if not found:
-        raise RuntimeError(f"apt-get install chromium failed: {result.stderr.strip()[-300:]}")
-    return found
+    return debian_tool("chromium", "chromium", "chromium-browser")
 
 
 def screenshot(
@@ -116,3 +101,38 @@ def is_blank(png: Path, *, min_colours: int = 8) -> bool:
     with Image.open(png) as image:
         colours = image.convert("RGB").resize((200, 200)).getcolors(maxcolors=200 * 200)
     return colours is None or len(colours) < min_colours
+
+
+@contextlib.contextmanager
+def browser_page(*, width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    """A Playwright page driving the same Debian chromium, for pages a person must log in to
+    (the Airflow UI keeps its session in an http-only cookie, which a one-shot `--screenshot`
+    run cannot hold). Playwright's own browser downloads are unreachable here and not needed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def airflow_login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the Airflow UI's own login form, as a person does."""
+    page.goto(f"{base_url}/", wait_until="networkidle")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/auth/login" not in url and "/login" not in url, timeout=60000)
+    page.wait_for_load_state("networkidle")
+
+
+def page_screenshot(page: Any, name: str) -> Path:
+    """Save the page as tests/artifacts/<name>.png; returns the path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(out), full_page=True)
+    return out

@@ -273,10 +273,10 @@ class Settings(BaseSettings):
     )
     maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
         "Analytics",
-        "How the transform DAG runs dbt: `watcher` = one dbt build per run with a task per model "
-        "(cosmos ExecutionMode.WATCHER; experimental, see docs/analytics.md); `local` = one dbt "
-        "process per model and per test (the default: the one verified end to end).",
-        "local",
+        "How the transform DAG runs dbt: `watcher` (default) = one dbt build per run, then a task "
+        "per model and per model's tests reporting its status (cosmos ExecutionMode.WATCHER, see "
+        "docs/analytics.md); `local` = one dbt process per model and per test (slower).",
+        "watcher",
     )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
         "Analytics", "The server dbt builds on (profiles.yml target).", "cloud"
@@ -373,6 +373,12 @@ class Settings(BaseSettings):
     maicro_simulator_port: Port = _section(
         "Demo", "Port of the simulator that `make demo` starts.", 8899
     )
+    maicro_simulator_fills_per_day: float = _section(
+        "Demo",
+        "Trade rate of that simulator, fills per account per day (bench/freshness_bench.py "
+        "raises it to have enough fills to time).",
+        150.0,
+    )
     maicro_airflow_port: Port = _section(
         "Demo", "Port of the Airflow UI/API that `make demo` starts.", 8080
     )
@@ -383,11 +389,6 @@ class Settings(BaseSettings):
     # --- dashboard ---------------------------------------------------------------------------
     maicro_dashboard_port: Port = _section(
         "Dashboard", "Port `maicro dashboard` (and `make demo`) serves the Streamlit app on.", 8501
-    )
-    maicro_dashboard_stale_after: str = _section(
-        "Dashboard",
-        "Age of the newest data beyond which a dashboard page says its data is stale (30m, 6h, 1d).",
-        "6h",
     )
 
     # --- validation -----------------------------------------------------------------------------

@@ -46,3 +46,59 @@ def test_conventions(dagbag):
         assert not low, f"{dag_id}: tasks with retries < 2: {low}"
         silent = [t for t, c in info["failure_callbacks"].items() if "AlertNotifier" not in c]
         assert not silent, f"{dag_id}: tasks without the AlertNotifier failure callback: {silent}"
+
+
+# Runs in a subprocess: parses each DAG file alone with every network connection and every child
+# process refused and recorded, so a DAG that queries ClickHouse, calls the exchange or shells
+# out to dbt while being parsed is named with what it tried.
+_PARSE_WITHOUT_IO = r"""
+import json, socket, subprocess, sys
+from airflow.dag_processing.dagbag import DagBag
+
+attempts = []
+
+def refuse(what):
+    def guard(*args, **kwargs):
+        attempts.append(f"{what}{args[1:2] if what.startswith('socket.') else args[:1]}")
+        raise OSError(f"I/O at DAG parse time: {what}")
+    return guard
+
+socket.socket.connect = refuse("socket.connect")
+socket.socket.connect_ex = refuse("socket.connect_ex")
+socket.getaddrinfo = refuse("getaddrinfo")
+subprocess.Popen.__init__ = refuse("subprocess")
+out = {}
+for path in sys.argv[1:]:
+    attempts.clear()
+    bag = DagBag(dag_folder=path)
+    out[path] = {"dags": sorted(bag.dags), "errors": {k: str(v)[-500:] for k, v in bag.import_errors.items()},
+                 "attempts": list(attempts)}
+print("PARSE_JSON=" + json.dumps(out))
+"""
+
+
+def test_dag_files_parse_without_io(airflow_env, tmp_path):
+    """Parsing is what the scheduler does every 30 s per file: it must not touch the network or
+    start processes. The ClickHouse servers are made unreachable (an empty state dir: no embedded
+    server is known) and every connection and child process is refused."""
+    import json
+    import subprocess
+    import sys
+
+    files = sorted(str(p) for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
+    env = {**airflow_env, "MAICRO_STATE_DIR": str(tmp_path / "no-servers")}
+    result = subprocess.run(
+        [sys.executable, "-c", _PARSE_WITHOUT_IO, *files],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("PARSE_JSON=")), None)
+    assert line, f"parse failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    parsed = json.loads(line.split("=", 1)[1])
+    for path, info in parsed.items():
+        name = Path(path).name
+        assert not info["attempts"], f"{name} does I/O at import: {info['attempts']}"
+        assert not info["errors"], f"{name} fails to import without servers: {info['errors']}"
+        assert info["dags"] == [Path(path).stem], name

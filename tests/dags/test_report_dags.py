@@ -5,13 +5,15 @@ pipeline: the deadline run sends anyway, with the banner naming what is missing)
 from __future__ import annotations
 
 import email
+import subprocess
 from email import policy
 
 import pytest
 from maicro import catalog
 
 from tests.conftest import run_maicro
-from tests.dags.airflow_helpers import dagbag_summary, run_dag_test
+from tests.dags.airflow_helpers import AIRFLOW, dagbag_summary, run_dag_test, session_env
+from tests.fakes.resend_server import FakeResend, ResendServer
 
 pytestmark = pytest.mark.slow  # one dbt build + two `airflow dags test` runs
 
@@ -26,6 +28,7 @@ def dags(airflow_env) -> dict:
 @pytest.mark.parametrize("dag_id", ["report_daily_pnl", "report_weekly_risk"])
 def test_scheduled_on_marts_or_deadline(dags, dag_id):
     info = dags[dag_id]
+    assert info["fileloc"].endswith(f"dags/{dag_id}.py")  # built by the factory, found in its file
     assert info["timetable"] == "AssetOrTimeSchedule"
     assert info["tasks"] == ["send_report"] and info["retries"]["send_report"] >= 2
     assert info["outlets"]["send_report"] == [
@@ -65,3 +68,33 @@ def test_dags_test_sends_once_to_the_outbox(empty_marts, tmp_path, dag_id, when,
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["Subject"].startswith(subject)
     assert "not ingested since" in message.get_body(("plain",)).get_content()
+
+
+def test_task_run_again_after_sending_sends_nothing_even_if_resend_forgets_keys(
+    empty_marts, clickhouse_pair
+):
+    """The send task of report_daily_pnl runs (`airflow dags test`), then runs again for the same
+    logical date as a retry would (`airflow tasks test`): Resend, which here has forgotten the
+    idempotency key (its 24 h window expired), receives one email; the ledger has one `sent`."""
+    when, recipients = "2026-03-12T06:00:00+00:00", "retry-check@fund.example"
+    with ResendServer(FakeResend(api_key="re_test")) as server:
+        server.fake.forget_idempotency = True
+        env = {"MAICRO_EMAIL_TRANSPORT": "resend", "RESEND_API_URL": server.url,
+               "RESEND_API_KEY": "re_test", "MAICRO_REPORT_RECIPIENTS": recipients}  # fmt: skip
+        first = run_dag_test("report_daily_pnl", when, extra_env=env)
+        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        again = subprocess.run(
+            [AIRFLOW, "tasks", "test", "report_daily_pnl", "send_report", when],
+            capture_output=True, text=True, timeout=600, env={**session_env(), **env},
+        )  # fmt: skip
+        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+        assert "daily_pnl 2026-03-11: already sent via resend" in again.stdout + again.stderr
+        assert len(server.fake.sent) == 1 and len(server.fake.requests) == 1
+    client = clickhouse_pair.client("local")
+    statuses = client.query(
+        "SELECT status FROM maicro_monitors.report_deliveries WHERE report = 'daily_pnl' "
+        "AND period = '2026-03-11' AND has(recipients, {r:String}) ORDER BY attempted_at",
+        parameters={"r": recipients},
+    ).result_rows
+    client.close()
+    assert [s for (s,) in statuses] == ["sending", "sent"]

@@ -1,7 +1,7 @@
-"""DAG `transform_analytics`: a task per model and per model's tests (cosmos ExecutionMode.LOCAL,
-the default), each mart's Asset emitted by its tests task, scheduled on the replicated Assets; a
-real `airflow dags test` builds models with credentials resolved at run time and the numbers match
-the simulator's ground truth."""
+"""DAG `transform_analytics`: one `dbt build` (cosmos ExecutionMode.WATCHER's producer, the
+default) ahead of a task per model and per model's tests, each mart's Asset emitted by its tests
+task, scheduled on the replicated Assets; a real `airflow dags test` builds models with
+credentials resolved at run time and the numbers match the simulator's ground truth."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from maicro import catalog
 
 from tests.dags.airflow_helpers import dagbag_summary, run_dag_test
 
-# one real `airflow dags test` (each cosmos task is a dbt subprocess): ~2-3 min
+PRODUCER = "dbt.dbt_producer_watcher"
+
+# one real `airflow dags test` (one dbt build, then a sensor per node): ~1-2 min
 pytestmark = pytest.mark.slow
 
 
@@ -46,10 +48,25 @@ def _models_and_tested(manifest) -> tuple[set[str], set[str]]:
 def test_one_task_per_model_and_one_per_models_tests(dag_info, manifest):
     models, tested = _models_and_tested(manifest)
     expected = {f"dbt.{m}.run" for m in models} | {f"dbt.{m}.test" for m in tested}
-    assert set(dag_info["tasks"]) == expected
+    assert set(dag_info["tasks"]) == expected | {PRODUCER, f"{PRODUCER}_done"}
     for mart in catalog.MARTS:
         assert f"dbt.{mart}.test" in expected, f"{mart} has no tests gating its readers"
-    assert min(dag_info["retries"].values()) >= 2
+    assert min(r for t, r in dag_info["retries"].items() if t != PRODUCER) >= 2
+
+
+def test_the_one_dbt_build_runs_before_every_model_task(dag_info):
+    """No sensor can start before the build it reports on (a serial runner or a busy scheduler
+    would otherwise wait for ever); a failed build still lets each root report its node."""
+    upstream = dag_info["upstream"]
+    roots = [t for t, up in upstream.items() if up == [PRODUCER] and t != f"{PRODUCER}_done"]
+    assert [t for t, up in upstream.items() if not up] == [PRODUCER]
+    assert {f"dbt.{m}.run" for m in ("stg_hyperliquid__fills", "stg_hyperliquid__fundings")} <= set(
+        roots
+    )
+    assert {dag_info["trigger_rules"][t] for t in roots} == {"all_done"}
+    # tests gate what follows: a mart's model waits for its parents' tests
+    assert "dbt.int_fills_aggregated_daily.test" in upstream["dbt.fct_pnl_daily.run"]
+    assert dag_info["retries"][PRODUCER] == 0
 
 
 def test_each_mart_asset_is_emitted_by_its_tests_task_only(dag_info):

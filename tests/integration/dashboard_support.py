@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import socket
 
+from maicro.dashboard import data
+from maicro.dashboard.cli import APP
+from streamlit.testing.v1 import AppTest
+
 from tests.conftest import reset_pair, run_maicro
 
 DAY_MS = 86_400_000
@@ -103,3 +107,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_tab(tab: str) -> AppTest:
+    data.clear()
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["tab"] = tab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("info", "error", "warning", "caption", "markdown")
+        for e in getattr(at, kind)
+    ]
+    parts += [e.body for e in at.subheader]
+    return "\n".join(str(p) for p in parts)

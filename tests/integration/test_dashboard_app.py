@@ -4,10 +4,11 @@ must equal independent queries of the marts."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from maicro import formatting as fmt
 from maicro.dashboard import data
-from maicro.dashboard.cli import APP
 from maicro.dashboard.tabs import TABS
 from streamlit.testing.v1 import AppTest
 
@@ -17,28 +18,11 @@ from tests.integration.dashboard_support import (
     build_cloud,
     drop_health_tables,
     free_port,
+    run_tab,
+    texts,
 )
 
 pytestmark = pytest.mark.slow  # one dbt build of four simulated days (~1 min)
-
-
-def run_tab(tab: str) -> AppTest:
-    data.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["tab"] = tab
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [
-        e.value
-        for kind in ("info", "error", "warning", "caption", "markdown")
-        for e in getattr(at, kind)
-    ]
-    parts += [e.body for e in at.subheader]
-    return "\n".join(str(p) for p in parts)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -98,8 +82,22 @@ def test_overview_numbers_equal_the_marts(cloud):
     assert metric(at, "Account value") == fmt.money(aum, sign=False)
     assert len(at.get("plotly_chart")) == 2
     assert "Newest data:" in texts(at)
-    # The simulated days are long past: the page must say its data is stale, not look current.
-    assert "Stale data" in texts(at)
+    # The simulated days are long past: the page must say its data is stale, not look current,
+    # judged by the health monitor's heartbeat threshold (health.yaml heartbeat.cloud.warn: 30m).
+    (stale,) = [w.value for w in at.warning if "Stale data" in w.value]
+    assert "more than the 30 min heartbeat threshold" in stale, stale
+
+
+def test_staleness_follows_the_health_configs_heartbeat_threshold(cloud, monkeypatch, tmp_path):
+    """Raise the heartbeat threshold past the simulated data's age and every page stops calling
+    it stale: one source of truth for what 'stale' means."""
+    config = tmp_path / "health.yaml"
+    config.write_text("heartbeat:\n  cloud: {warn: 3650d, fail: 3650d}\n")
+    monkeypatch.setenv("MAICRO_HEALTH_CONFIG", str(config))
+    for tab in ("overview", "positions", "trades", "tracking"):
+        at = run_tab(tab)
+        assert "Newest" in texts(at)
+        assert not [w.value for w in at.warning if "Stale data" in w.value], tab
 
 
 def test_positions_show_latest_snapshot_per_account(cloud):
@@ -111,6 +109,31 @@ def test_positions_show_latest_snapshot_per_account(cloud):
     )
     assert at.selectbox(key="positions_coin").value
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_liquidation_distance_is_the_exchanges_liquidation_price_against_the_mark(cloud):
+    """Every position's liquidation distance on the page equals |mark − liquidationPx| / mark
+    computed here from the raw snapshot rows the exchange sent (mark = positionValue / |szi|)."""
+    at = run_tab("positions")
+    raw = cloud.query(
+        "SELECT account, coin, position_value / abs(szi), liquidation_px "
+        "FROM hyperliquid.position_snapshots FINAL "
+        "WHERE szi != 0 AND (account, snapshot_at) IN "
+        "(SELECT account, max(snapshot_at) FROM hyperliquid.position_snapshots GROUP BY account)"
+    ).result_rows
+    expected = {
+        (account, coin): fmt.MISSING if liq is None else fmt.pct(abs(mark - liq) / mark, sign=False)
+        for account, coin, mark, liq in raw
+    }
+    shown = {}
+    for header, table in zip(at.subheader, at.dataframe, strict=True):
+        account = next(a for a, _ in expected if header.body.endswith(f"{a[:6]}…{a[-4:]}"))
+        for coin, distance in table.value[["coin", "liquidation_distance"]].itertuples(index=False):
+            if (account, coin) in expected:
+                shown[(account, coin)] = distance
+    assert shown == expected
+    # Shorts always have a liquidation price: the column is not all dashes.
+    assert sum(v != fmt.MISSING for v in shown.values()) >= 2, shown
 
 
 def test_trades_filters_and_download(cloud):
@@ -141,7 +164,14 @@ def test_tracking_error_latest_half_l1(cloud):
     for strategy, account, half_l1 in rows:
         label = f"Latest ½L1 · {strategy} · {account[:6]}…{account[-4:]}"
         assert metric(at, label) == fmt.pct(half_l1, sign=False)
-    assert len(at.get("plotly_chart")) == 3  # over time, contribution, targets vs actual
+    # Over time, then per (strategy, account) its contribution and targets vs actual: weights of
+    # different accounts are never summed into one bar.
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 + 2 * len(rows)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
+    for strategy, account, _ in rows:
+        whose = f"{strategy} · {account[:6]}…{account[-4:]}"
+        assert f"Target vs actual weights · {whose}" in titles, titles
 
 
 def test_health_shows_checks_alerts_and_dag_runs(cloud):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import reset_pair, run_maicro
 from tests.integration.test_dbt_marts import (
     CENT,
     DAY_MS,
@@ -29,39 +28,11 @@ NOW = ORIGIN + N_DAYS * DAY_MS
 
 
 @pytest.fixture(scope="module")
-def pipeline(clickhouse_pair, tmp_path_factory):
-    from maicro.hyperliquid.simulator import SimConfig, start_simulator
-
-    reset_pair(clickhouse_pair)
+def pipeline(clickhouse_pair, simulated_pipeline):
+    sim, _ = simulated_pipeline(seed=21, origin_ms=ORIGIN, days=N_DAYS)
+    truth = sim.sim.ground_truth_daily(ORIGIN, NOW - 1)
+    truth_accounts = sim.sim.ground_truth_account_daily(ORIGIN, NOW - 1)
     client = clickhouse_pair.client("cloud", "admin")
-    with start_simulator(SimConfig(seed=21, now_ms=NOW, days=N_DAYS, rate_limit=False)) as sim:
-        env = {
-            "HYPERLIQUID_API_URL": sim.url,
-            "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in sim.sim.accounts),
-            "MAICRO_TARGETS_URL": f"{sim.url}/strategy/targets.csv",
-            "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
-            # dbt artifacts of this run apart from a developer's own dbt_project/target
-            "DBT_TARGET_PATH": str(tmp_path_factory.mktemp("dbt-target")),
-        }
-        for day in range(N_DAYS):
-            start, end = ORIGIN + day * DAY_MS, ORIGIN + (day + 1) * DAY_MS
-            sim.set_now(end - 1)
-            run_maicro(
-                "ingest",
-                "--start",
-                str(start),
-                "--end",
-                str(end),
-                "--quiet",
-                env=env,
-                check=True,
-                timeout=600,
-            )
-        sim.set_now(NOW)
-        run_maicro("replicate", env=env, check=True, timeout=600)
-        run_maicro("transform", env=env, check=True, timeout=900)
-        truth = sim.sim.ground_truth_daily(ORIGIN, NOW - 1)
-        truth_accounts = sim.sim.ground_truth_account_daily(ORIGIN, NOW - 1)
     yield client, truth, truth_accounts
     client.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import time
+from datetime import UTC, datetime
 from email import policy
 
 import pytest
@@ -155,3 +156,105 @@ def test_file_transport_writes_the_mime_message_and_a_browser_page(
     assert "data:image/png;base64," in page and "cid:" not in page
     deliver_once("daily_pnl", "2026-03-09", _email())
     assert len(list(tmp_path.glob("*.eml"))) == 1
+
+
+class _Inbox:
+    """aiosmtpd handler: keeps every message it accepts; refuses one recipient with 550."""
+
+    REFUSED = "bounce@fund.example"
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.REFUSED:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_inbox(fresh_clickhouse, monkeypatch):
+    """A real SMTP server on loopback (aiosmtpd), reached through the Airflow smtp provider's
+    connection `smtp_default` given in the environment, as an operator would configure it."""
+    import json
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+                  "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5}}  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(connection))
+    monkeypatch.setenv("MAICRO_EMAIL_TRANSPORT", "smtp")
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def test_smtp_transport_delivers_html_text_and_inline_images_once(smtp_inbox, fresh_clickhouse):
+    chart = PNG + b" second chart"
+    sent = _email(images=(InlineImage("equity", PNG), InlineImage("tracking", chart)),
+                  html='<p>Total <b>+$1,234.56</b></p><img src="cid:equity"><img src="cid:tracking">')  # fmt: skip
+    delivery = deliver_once("daily_pnl", "2026-03-09", sent)
+    again = deliver_once("daily_pnl", "2026-03-09", sent)  # a retried task: nothing more
+
+    assert delivery.sent_now and not again.sent_now
+    [(mail_from, rcpt_to, raw)] = smtp_inbox.received
+    assert mail_from == "reports@fund.example" and rcpt_to == list(sent.recipients)
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == "Daily PnL 2026-03-09"
+    assert message["Message-ID"] == delivery.result.message_id
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content().strip() == "Total +$1,234.56"
+    html = message.get_body(("html",)).get_content()
+    assert '<img src="cid:equity"><img src="cid:tracking">' in html
+    related = {p["Content-ID"]: p.get_content() for p in message.walk()
+               if p.get_content_type() == "image/png"}  # fmt: skip
+    assert related == {"<equity>": PNG, "<tracking>": chart}
+    rows = _deliveries(fresh_clickhouse)
+    assert [(r[2], r[4]) for r in rows] == [("sending", ""), ("sent", delivery.result.message_id)]
+
+
+def test_smtp_refusal_fails_at_once_with_the_servers_reply(smtp_inbox, fresh_clickhouse):
+    with pytest.raises(
+        DeliveryError,
+        match="SMTP .smtp_default. refused the recipients: bounce@fund.example: 550 5.1.1 mailbox unavailable",
+    ) as err:
+        deliver_once("daily_pnl", "2026-03-09", _email(recipients=(_Inbox.REFUSED,)))
+    assert not err.value.retryable and smtp_inbox.received == []
+    assert _deliveries(fresh_clickhouse)[-1][2] == "failed"
+
+
+def test_rows_sent_under_the_reports_earlier_key_name_still_count(resend_fake, fresh_clickhouse):
+    """Before the names were unified, keys were made from `daily_report` (rows said `daily_pnl`):
+    such a delivered period is not sent again; a new one is keyed by the report's one name."""
+    from maicro.delivery.message import idempotency_key
+    from maicro.reports import periods
+    from maicro.reports.report import Built, deliver
+
+    day, recipients = periods.day("2026-03-09"), _email().recipients
+    old_key = idempotency_key("daily_report", day.label, recipients)
+    client = fresh_clickhouse.client("local")
+    client.insert("maicro_monitors.report_deliveries",
+                  [["daily_pnl", day.label, list(recipients), old_key, "resend", "sent", "re_old",
+                    "", 1, False, datetime.now(UTC)]],
+                  column_names=["report", "period", "recipients", "idempotency_key", "transport",
+                                "status", "provider_message_id", "error", "attempts",
+                                "incomplete", "attempted_at"])  # fmt: skip
+    client.close()
+    built = Built(_email(), [], None)  # type: ignore[arg-type]  # deliver reads no marts
+    assert not deliver(day, built).sent_now and resend_fake.requests == []
+    fresh = deliver(periods.day("2026-03-10"), built)
+    assert fresh.sent_now and fresh.key == idempotency_key("daily_pnl", "2026-03-10", recipients)
+    assert _deliveries(fresh_clickhouse)[-1][:3] == ("daily_pnl", "2026-03-10", "sent")

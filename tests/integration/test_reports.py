@@ -18,12 +18,11 @@ import pandas as pd
 import pytest
 
 from tests.browser import is_blank, screenshot
-from tests.conftest import reset_pair, run_maicro
+from tests.conftest import run_maicro
 from tests.fakes.resend_server import FakeResend, ResendServer
 
 pytestmark = pytest.mark.slow
 
-DAY_MS = 86_400_000
 ORIGIN = 1_763_596_800_000  # 2025-11-20 00:00 UTC, a Thursday
 N_DAYS = 11
 DAY = date(2025, 11, 30)
@@ -33,29 +32,8 @@ TOLERANCE |= {"bps": 0.05, "count": 0, "ratio": 0.005}
 
 
 @pytest.fixture(scope="module")
-def pipeline(clickhouse_pair, tmp_path_factory):
-    from maicro.hyperliquid.simulator import SimConfig, start_simulator
-
-    reset_pair(clickhouse_pair)
-    now = ORIGIN + N_DAYS * DAY_MS
-    with start_simulator(SimConfig(seed=7, now_ms=now, days=N_DAYS, rate_limit=False)) as sim:
-        env = {
-            "HYPERLIQUID_API_URL": sim.url,
-            "MAICRO_ACCOUNTS": ",".join(f"{a}={s}" for a, s in sim.sim.accounts),
-            "MAICRO_TARGETS_URL": f"{sim.url}/strategy/targets.csv",
-            "MAICRO_HL_WEIGHT_PER_MINUTE": "0",
-            "DBT_TARGET_PATH": str(tmp_path_factory.mktemp("dbt-target")),
-        }
-        for day in range(N_DAYS):
-            start, end = ORIGIN + day * DAY_MS, ORIGIN + (day + 1) * DAY_MS
-            sim.set_now(end - 1)
-            run_maicro("ingest", "--start", str(start), "--end", str(end), "--quiet", env=env,
-                       check=True, timeout=600)  # fmt: skip
-        sim.set_now(now)
-        run_maicro("replicate", env=env, check=True, timeout=600)
-        run_maicro("verify", env=env, check=True, timeout=600)
-        run_maicro("replicate", env=env, check=True, timeout=600)  # brings the verification
-        run_maicro("transform", env=env, check=True, timeout=900)
+def pipeline(simulated_pipeline):
+    _, env = simulated_pipeline(seed=7, origin_ms=ORIGIN, days=N_DAYS, verify=True)
     with ResendServer(FakeResend(api_key="re_test")) as server:
         yield {**env, "RESEND_API_URL": server.url, "RESEND_API_KEY": "re_test",
                "MAICRO_EMAIL_TRANSPORT": "resend", "MAICRO_EMAIL_BACKOFF_S": "0.01",
@@ -114,6 +92,82 @@ def parse_sent(fake) -> tuple[dict[str, float | None], dict]:
     parser = _Figures()
     parser.feed(sent["html"])
     return {k: read_number(v) for k, v in parser.figures.items()}, {**sent, "img": parser.images}
+
+
+GAIN, LOSS = "#137333", "#c5221f"
+
+
+class _Tones(HTMLParser):
+    """Each `data-k` figure's text and colour, and the `.word` that directly follows it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: dict[str, dict] = {}
+        self._open: dict | None = None
+        self._last: dict | None = None  # the figure just closed, until another tag starts
+        self._in_word = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "span" and "data-k" in attrs:
+            colour = re.search(r"color:\s*(#[0-9a-fA-F]{6})", attrs.get("style", ""))
+            self._open = {"text": "", "colour": colour[1].lower() if colour else None, "word": None}
+            self.figures[attrs["data-k"]] = self._open
+        elif tag == "span" and "word" in (attrs.get("class") or "").split() and self._last:
+            self._in_word = True
+            return
+        self._last = None
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._open is not None:
+            self._last, self._open = self._open, None
+        elif tag == "span" and self._in_word:
+            self._in_word, self._last = False, None
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open["text"] += data
+        elif self._in_word and self._last is not None:
+            self._last["word"] = (self._last["word"] or "") + data.strip("() ")
+        elif data.strip():
+            self._last = None
+
+
+def expected_word(text: str) -> str:
+    return {"+": "gain", "−": "loss"}.get(text.strip()[:1], "flat")
+
+
+def assert_words_carry_the_tone(html: str, signed_keys: list[str]) -> None:
+    """Colour never carries the meaning alone: every green or red figure is followed by its word,
+    the word agrees with the figure's sign, and every figure in `signed_keys` has one."""
+    parser = _Tones()
+    parser.feed(html)
+    figures = parser.figures
+    for key, f in figures.items():
+        if f["colour"] in (GAIN, LOSS):
+            assert f["word"] == ("gain" if f["colour"] == GAIN else "loss"), (key, f)
+        if f["word"] is not None:
+            assert f["word"] == expected_word(f["text"]), (key, f)
+    missing = [k for k in signed_keys if figures[k]["text"] != "—" and figures[k]["word"] is None]
+    assert signed_keys and not missing, missing
+
+
+SIGNED_TEXT = re.compile(
+    r"(?<![\w$])([+−](?:\$[\d,]+\.\d\d|[\d,]+\.\d\d%))( \((gain|loss|flat)\))?"
+)
+
+
+def assert_text_words(text: str, prefixes: tuple[str, ...]) -> int:
+    """In the plain-text lines starting with `prefixes`, every signed amount is followed by its
+    word (agreeing with the sign); returns how many were checked."""
+    checked = 0
+    for line in text.splitlines():
+        if not line.startswith(prefixes):
+            continue
+        for match in SIGNED_TEXT.finditer(line.split(" (week before")[0]):
+            assert match[3] == expected_word(match[1]), line
+            checked += 1
+    return checked
 
 
 def q(pair, sql: str, **params) -> pd.DataFrame:
@@ -244,6 +298,12 @@ def test_daily_report_numbers_equal_the_marts(env, clickhouse_pair, tmp_path):
     assert sent["subject"].startswith(f"Daily PnL {DAY}: ")
     assert_figures_match(shown, expected_daily(clickhouse_pair))
     assert len([k for k in shown if k.endswith(":pnl:total")]) == 3  # 2 accounts + fund
+    signed_rows = (":pnl:", ":ret:")
+    assert_words_carry_the_tone(
+        sent["html"],
+        [k for k in shown if any(r in k for r in signed_rows) or re.search(r":coin:.*:total$", k)],
+    )
+    assert assert_text_words(sent["text"], ("PnL:", "Total PnL:", "Return:", "Per coin")) >= 30
     page = tmp_path / "daily.html"
     assert run_maicro("report", "daily", "--date", str(DAY), "--out", str(page)).returncode == 0
     png = screenshot(page.as_uri(), "report_daily", width=760, height=2400)
@@ -352,6 +412,16 @@ def test_weekly_report_numbers_equal_the_marts_and_charts_render(env, clickhouse
     shown, sent = parse_sent(env)
     assert sent["subject"].startswith(f"Weekly Risk {WEEK}: ")
     assert_figures_match(shown, expected_weekly(clickhouse_pair))
+    assert_words_carry_the_tone(
+        sent["html"],
+        [
+            k
+            for k in shown
+            if k.endswith(":this") and kind_of(k) in ("money", "pct") and "net_exposure" not in k
+        ],
+    )
+    labels = ("Total PnL", "Realized PnL", "Funding", "Fees", "Return", "Deepest drawdown")
+    assert assert_text_words(sent["text"], labels) >= 18
     # charts travel as cid: attachments that are real PNGs, never as data: URIs
     cids = {a["content_id"]: base64.b64decode(a["content"]) for a in sent["attachments"]}
     assert set(sent["img"]) == {f"cid:{c}" for c in cids} == {"cid:equity", "cid:tracking"}
@@ -407,4 +477,55 @@ def test_incomplete_day_sends_a_banner_naming_the_missing_data_type(
         assert sent["subject"].startswith("[INCOMPLETE] Daily PnL")
     finally:
         cloud.insert_df("maicro_monitors.ingest_runs", saved)
+        cloud.close()
+
+
+def test_verified_data_the_marts_were_not_rebuilt_on_is_named_in_the_banner(
+    env, clickhouse_pair, monkeypatch
+):
+    """Late fills re-ingested for the day and verified on the cloud after the last dbt build:
+    the run logs say ingested and verified, but the marts predate the verification. The
+    mart-triggered run waits; the deadline run names every mart not rebuilt since."""
+    from datetime import UTC, datetime, timedelta
+
+    from maicro import catalog, settings
+    from maicro.reports import periods
+    from maicro.reports.report import send_report
+
+    monkeypatch.setenv("MAICRO_REPORT_RECIPIENTS", "stale-marts@fund.example")
+    finished = datetime.now(UTC)
+    verified = finished + timedelta(seconds=1)
+    day_start = pd.Timestamp(DAY.isoformat(), tz="UTC").to_pydatetime()
+    account = settings.get().accounts[0].address
+    cloud = clickhouse_pair.client("cloud", "admin")
+    cloud.insert("maicro_monitors.ingest_runs",
+                 [["late-fills", "fills", account, day_start, day_start + timedelta(days=1),
+                   3, 3, 0, 0, "ok", "", finished, finished]],
+                 column_names=["run_id", "data_type", "account", "window_start", "window_end",
+                               "rows_fetched", "rows_inserted", "rows_quarantined",
+                               "api_weight_used", "status", "error", "started_at",
+                               "finished_at"])  # fmt: skip
+    cloud.insert("maicro_monitors.verification_results",
+                 [["late-verify", verified, "primary", "", t.database, t.name, 1, 0, 0, 0, [],
+                   0.1, "ok", ""] for t in catalog.data_tables()],
+                 column_names=["run_id", "verified_at", "target", "target_url", "database",
+                               "table", "slices_checked", "slices_mismatched", "local_rows",
+                               "cloud_rows", "mismatches", "duration_s", "status",
+                               "error"])  # fmt: skip
+    try:
+        period = periods.day(DAY.isoformat())
+        assert send_report(period, only_if_complete=True) is None  # waits for the next build
+        assert env.sent == []
+        assert send_report(period) is not None  # the deadline: sent, naming the stale marts
+        [sent] = env.sent
+        assert sent["subject"].startswith("[INCOMPLETE] Daily PnL")
+        for mart in catalog.MARTS:
+            stale = f"analytics.{mart} not rebuilt since the verification at {verified:%Y-%m-%d %H:%M} UTC"
+            assert stale in sent["html"] and stale in sent["text"], stale
+        assert "not ingested" not in sent["text"] and "not verified" not in sent["text"]
+    finally:
+        cloud.command("DELETE FROM maicro_monitors.ingest_runs WHERE run_id = 'late-fills'")
+        cloud.command(
+            "DELETE FROM maicro_monitors.verification_results WHERE run_id = 'late-verify'"
+        )
         cloud.close()

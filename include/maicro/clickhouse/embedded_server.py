@@ -13,6 +13,9 @@ import sys
 
 # Sleeps one second per row, one row per block, forever: keeps the listeners up at ~0% CPU.
 KEEP_ALIVE = "SELECT sleepEachRow(1) FROM system.numbers SETTINGS max_block_size = 1"
+# Everything the in-process session (user `default`) ever runs. users.py caps `default` at this
+# many queries per server lifetime, so once the server is up `default` is refused everywhere.
+STATEMENTS = ("SYSTEM START LISTEN HTTP", "SYSTEM START LISTEN TCP", KEEP_ALIVE)
 
 
 def main(server_dir: str) -> int:
@@ -21,7 +24,7 @@ def main(server_dir: str) -> int:
 
     # chdb ships a stub for _chdb that omits query(), its core entry point (chdb 3.x).
     result = chdb_core.query(  # type: ignore[attr-defined]
-        f"SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP; {KEEP_ALIVE}",
+        "; ".join(STATEMENTS),
         "TabSeparated",
         path=os.path.join(server_dir, "data"),
     )

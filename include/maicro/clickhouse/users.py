@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from maicro import settings
 from maicro.catalog import ANALYTICS_DATABASE, RAW_DATABASES
 from maicro.clickhouse.client import connect
+from maicro.clickhouse.embedded_server import STATEMENTS as EMBEDDED_STATEMENTS
 
 META_DATABASE = "maicro_meta"
 SERVERS = ("local", "cloud")
@@ -104,9 +105,20 @@ GRANTS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# What the embedded server's in-process session (always `default`, from loopback, without a
-# password) needs to start its listeners and idle; nothing else, so `default` is useless over HTTP.
+# What the embedded server's in-process session (always `default`, from 127.0.0.1, without a
+# password; chdb hard-codes all three) needs to start its listeners and idle.
 EMBEDDED_DEFAULT_GRANTS = ["GRANT SYSTEM LISTEN ON *.*", "GRANT SELECT ON system.numbers"]
+
+# Network clients also arrive from 127.0.0.1, so neither <networks>, a password nor grants can
+# tell them from that session (docs/architecture.md, "The embedded ClickHouse"). A quota can:
+# `default` may run exactly the session's own statements per server lifetime (quota usage lives
+# in memory and restarts with the server), so every later query as `default`, over HTTP or
+# native, is refused with QUOTA_EXCEEDED. The interval is the longest ClickHouse accepts (int32
+# seconds); intervals are aligned to the epoch, so this one ends on 2038-01-19.
+EMBEDDED_DEFAULT_QUOTA = (
+    "<embedded_default><interval><duration>2147483647</duration>"
+    f"<queries>{len(EMBEDDED_STATEMENTS)}</queries></interval></embedded_default>"
+)
 
 
 def _sha256(password: str) -> str:
@@ -119,8 +131,8 @@ def render_users_xml(server: str) -> str:
         raise ValueError(f"server must be one of {SERVERS}, not {server!r}")
     users = [
         "<default><password></password>"
-        "<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>"
-        "<profile>default</profile><quota>default</quota>"
+        "<networks><ip>127.0.0.1</ip></networks>"
+        "<profile>default</profile><quota>embedded_default</quota>"
         f"<grants>{''.join(f'<query>{escape(q)}</query>' for q in EMBEDDED_DEFAULT_GRANTS)}</grants>"
         "</default>"
     ]
@@ -135,7 +147,7 @@ def render_users_xml(server: str) -> str:
     return (
         "<clickhouse>\n"
         "  <profiles><default/></profiles>\n"
-        "  <quotas><default/></quotas>\n"
+        f"  <quotas><default/>{EMBEDDED_DEFAULT_QUOTA}</quotas>\n"
         "  <users>\n    " + "\n    ".join(users) + "\n  </users>\n"
         "</clickhouse>\n"
     )

@@ -16,8 +16,9 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalErr
 
 from maicro import settings
 from maicro.clickhouse.client import connect
-from maicro.dashboard import queries
+from maicro.dashboard import figures, queries
 from maicro.errors import MaicroError
+from maicro.health import config as health_config
 
 TTL_S = 30  # marts change at most every few minutes; a click should not wait on ClickHouse
 
@@ -68,6 +69,15 @@ def _explained(call):
         raise Unavailable("error", f"The cloud ClickHouse refused the query: {first}") from None
 
 
+@st.cache_resource(ttl=TTL_S, max_entries=64, show_spinner=False)
+def figure(builder: str, *args):
+    """`figures.<builder>(*args)`, kept for TTL_S like the frames it draws: building a plotly
+    figure (validation of every trace) costs more than a cached query, and a rerun with the same
+    data draws the same figure. A resource, not data: the figure is reused, not copied (nothing
+    mutates it)."""
+    return getattr(figures, builder)(*args)
+
+
 def choices() -> queries.Choices:
     return _explained(_cached_choices)
 
@@ -90,15 +100,25 @@ def clear() -> None:
     """Forget cached results and the connection (tests; a server that moved)."""
     _cached.clear()
     _cached_choices.clear()
+    figure.clear()
     _client.clear()
 
 
-def stale_after_s() -> float:
-    return settings.parse_duration_ms(settings.get().maicro_dashboard_stale_after) / 1000
+def stale_after_s(accounts: tuple[str, ...] | list[str] = ()) -> float:
+    """When a page's newest data counts as stale: the health monitor's heartbeat warn threshold
+    for the cloud copy (health.yaml `heartbeat.cloud`, what the ingest schedule plus replication
+    promise), so the dashboard and the alerts agree. Per-account and per-strategy overrides apply;
+    with several accounts shown, the most lenient one decides (a page is stale only when every
+    shown account's promise is broken)."""
+    config = health_config.load()
+    strategy_of = {a.address.lower(): a.strategy for a in settings.get().accounts}
+    scopes = [{"account": a, "strategy": strategy_of.get(a.lower())} for a in accounts] or [{}]
+    return max(config.limits("heartbeat", "cloud", **scope).warn for scope in scopes)
 
 
-def newest_caption(newest, what: str) -> None:
-    """'Newest data: …' on every page, and a warning when it is older than the stale limit."""
+def newest_caption(newest, what: str, accounts: tuple[str, ...] | list[str] = ()) -> None:
+    """'Newest data: …' on every page, and a warning when it is older than the heartbeat
+    threshold (`stale_after_s`)."""
     if newest is None or pd.isna(newest):
         st.caption(f"Newest {what}: none yet")
         return
@@ -106,11 +126,17 @@ def newest_caption(newest, what: str) -> None:
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     age_s = (datetime.now(UTC) - ts.to_pydatetime()).total_seconds()
     st.caption(f"Newest {what}: {ts:%Y-%m-%d %H:%M} UTC ({_age(age_s)} ago)")
-    if age_s > stale_after_s():
+    try:
+        limit_s = stale_after_s(accounts)
+    except MaicroError as exc:  # a broken health config must not take the page down
+        st.warning(f"Cannot judge whether the data is stale: {exc}")
+        return
+    if age_s > limit_s:
         st.warning(
-            f"Stale data: the newest {what} is {_age(age_s)} old, more than "
-            f"{settings.get().maicro_dashboard_stale_after} (MAICRO_DASHBOARD_STALE_AFTER). "
-            "Check the System Health tab: ingestion, replication or the transform may be behind."
+            f"Stale data: the newest {what} is {_age(age_s)} old, more than the "
+            f"{_age(limit_s)} heartbeat threshold of the health monitor (heartbeat.cloud.warn in "
+            "MAICRO_HEALTH_CONFIG). Check the System Health tab: ingestion, replication or the "
+            "transform may be behind."
         )
 
 
@@ -118,5 +144,5 @@ def _age(seconds: float) -> str:
     seconds = max(seconds, 0)
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
+            return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
     return f"{seconds:.0f} s"

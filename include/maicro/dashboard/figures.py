@@ -23,6 +23,8 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
+        # Upright along the right edge: across the top it covered the titles of half-width charts.
+        modebar={"orientation": "v"},
     )
     return fig
 
@@ -111,8 +113,10 @@ def tracking_error(daily: pd.DataFrame, threshold: float) -> go.Figure:
     return _layout(fig, "Tracking error (daily)", height=400)
 
 
-def contribution(latest: pd.DataFrame) -> go.Figure:
-    """Each coin's share of the latest ½L1: ½|target − actual|."""
+def contribution(latest: pd.DataFrame, whose: str) -> go.Figure:
+    """Each coin's share of the latest ½L1 of one (strategy, account): ½|target − actual|.
+    One account per chart: weights of different accounts are shares of different AUMs and
+    summed would describe no portfolio."""
     rows = (
         latest.assign(contribution=latest["weight_diff"].abs() / 2)
         .groupby("coin", as_index=False)[["contribution"]]
@@ -123,10 +127,11 @@ def contribution(latest: pd.DataFrame) -> go.Figure:
         go.Bar(x=rows["coin"], y=rows["contribution"], marker_color=LOSS_COLOUR, name="½|diff|")
     )
     fig.update_yaxes(tickformat=".2%")
-    return _layout(fig, "Per-coin contribution to the latest ½L1", height=320)
+    return _layout(fig, f"Contribution to the latest ½L1 · {whose}", height=320)
 
 
-def targets_vs_actual(latest: pd.DataFrame) -> go.Figure:
+def targets_vs_actual(latest: pd.DataFrame, whose: str) -> go.Figure:
+    """Target and actual weight per coin of one (strategy, account)'s latest snapshot."""
     rows = latest.groupby("coin", as_index=False)[["target_weight", "actual_weight"]].sum()
     fig = go.Figure(
         [
@@ -140,7 +145,7 @@ def targets_vs_actual(latest: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%")
-    return _layout(fig, "Targets vs actual weights (latest snapshot)", height=320)
+    return _layout(fig, f"Target vs actual weights · {whose}", height=320)
 
 
 def latency(frame: pd.DataFrame) -> go.Figure:

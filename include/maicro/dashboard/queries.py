@@ -279,6 +279,10 @@ def tracking_error(client, f: Filters) -> dict:
 
 
 # --- System health ----------------------------------------------------------------------------
+# The monitors' logs grow every minute and have no TTL: each section reads a recent window,
+# counted back from the table's newest row (not from now(), so a stopped pipeline still shows
+# its last state): checks of the monitor's last day, runs of the last 30 days. The sort keys
+# end in the time column, so ClickHouse skips the older granules instead of reading a year.
 
 HEALTH_QUERIES = {
     "checks": (
@@ -289,6 +293,8 @@ HEALTH_QUERIES = {
                argMax(unit, checked_at) AS last_unit, argMax(message, checked_at) AS last_message,
                max(checked_at) AS last_checked_at
         FROM maicro_monitors.health_checks
+        WHERE checked_at >= (SELECT max(checked_at) FROM maicro_monitors.health_checks)
+                            - INTERVAL 1 DAY
         GROUP BY check_name, subject
         ORDER BY last_status = 'ok', check_name, subject
         """,
@@ -297,11 +303,13 @@ HEALTH_QUERIES = {
         "maicro_monitors.ingest_runs",
         """
         SELECT data_type, max(finished_at) AS last_run,
-               maxIf(finished_at, status = 'ok') AS last_ok,
+               if(countIf(status = 'ok') = 0, NULL, maxIf(finished_at, status = 'ok')) AS last_ok,
                argMax(status, finished_at) AS last_status,
                argMax(error, finished_at) AS last_error
         FROM maicro_monitors.ingest_runs
-        WHERE account = '' OR account IN {accounts:Array(String)}
+        WHERE (account = '' OR account IN {accounts:Array(String)})
+          AND started_at >= (SELECT max(started_at) FROM maicro_monitors.ingest_runs)
+                            - INTERVAL 30 DAY
         GROUP BY data_type
         ORDER BY data_type
         """,
@@ -326,6 +334,8 @@ HEALTH_QUERIES = {
                argMax(rows_sent, finished_at) AS last_rows_sent, max(finished_at) AS last_finished_at,
                argMax(error, finished_at) AS last_error
         FROM maicro_monitors.replication_runs
+        WHERE started_at >= (SELECT max(started_at) FROM maicro_monitors.replication_runs)
+                            - INTERVAL 30 DAY
         GROUP BY database, table
         ORDER BY last_status = 'ok', database, table
         """,
@@ -348,6 +358,8 @@ HEALTH_QUERIES = {
                argMax(end_date, recorded_at) AS last_end_date, max(recorded_at) AS last_recorded_at,
                countIf(state = 'failed' AND recorded_at > now() - INTERVAL 1 DAY) AS failed_24h
         FROM maicro_monitors.dag_runs
+        WHERE recorded_at >= (SELECT max(recorded_at) FROM maicro_monitors.dag_runs)
+                             - INTERVAL 30 DAY
         GROUP BY dag_id
         ORDER BY last_state != 'failed', dag_id
         """,

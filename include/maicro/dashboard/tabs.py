@@ -11,8 +11,7 @@ import streamlit as st
 
 from maicro import formatting as fmt
 from maicro import settings
-from maicro.dashboard import figures
-from maicro.dashboard.data import Unavailable, load, newest_caption
+from maicro.dashboard.data import Unavailable, figure, load, newest_caption
 from maicro.dashboard.queries import LIQUIDITY, SIDES, WINDOWS, Filters
 
 TE_THRESHOLD_DEFAULT = 0.05  # until settings declares maicro_te_threshold (the reports' setting)
@@ -43,12 +42,46 @@ def pnl_delta(value: float | None) -> dict[str, Any]:
     return {"delta_color": "green" if gain else "red", "delta_arrow": "up" if gain else "down"}
 
 
+# Column headings a person reads; other columns get their name in words ("last_status" ->
+# "Last status"). Only the headings change: the frame (and its CSV download) keeps the names.
+LABELS = {
+    "mark_px": "Mark",
+    "px": "Price",
+    "sz": "Size",
+    "dir": "Direction",
+    "notional_usd": "Notional",
+    "unrealized_pnl": "Unrealized PnL",
+    "closed_pnl": "Closed PnL",
+    "mid_px": "Mid at order",
+    "slippage_bps": "Slippage",
+    "liquidation_distance": "Liq. distance",
+    "oid": "Order id",
+    "tid": "Trade id",
+    "dag_id": "DAG",
+    "last_p50_ms": "p50 (ms)",
+    "last_p95_ms": "p95 (ms)",
+    "requests_24h": "Requests (24 h)",
+    "last_lag_seconds": "Lag (s)",
+}
+HELP = {
+    "liquidation_distance": "How far the mark may move, as a share of the mark, before it reaches "
+    "the liquidation price the exchange reports; blank (—) when it reports none (no price "
+    "liquidates the position).",
+    "weight_diff": "Target weight − actual weight.",
+}
+
+
+def _label(column: str) -> str:
+    return LABELS.get(column) or column.replace("_", " ").capitalize()
+
+
 def _table(frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]]) -> None:
     shown = frame.copy()
     for column, formatter in formats.items():
         if column in shown:
             shown[column] = shown[column].map(formatter)
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    config = {c: st.column_config.Column(_label(c), help=HELP.get(c)) for c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 # --- Overview ---------------------------------------------------------------------------------
@@ -61,7 +94,9 @@ def overview(f: Filters) -> None:
         st.info("No account data in the selected range and accounts yet.")
         return
     exposure, pnl = result["exposure"], result["pnl"].set_index("window")
-    newest_caption(exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data")
+    newest_caption(
+        exposure["snapshot_at"].max() if not exposure.empty else result["today"], "data", f.accounts
+    )
     st.caption(f"'Today' is {result['today']:%Y-%m-%d} (UTC), the newest day in the range.")
 
     st.subheader("PnL")
@@ -122,8 +157,8 @@ def overview(f: Filters) -> None:
             f"Account values before the first snapshot ({len(derived)} account-days) are derived "
             "backward from the exchange's portfolio history and the daily PnL and flows."
         )
-    st.plotly_chart(figures.equity_curve(daily), use_container_width=True)
-    st.plotly_chart(figures.daily_pnl(daily), use_container_width=True)
+    st.plotly_chart(figure("equity_curve", daily), width="stretch")
+    st.plotly_chart(figure("daily_pnl", daily), width="stretch")
 
 
 # --- Positions --------------------------------------------------------------------------------
@@ -137,7 +172,7 @@ def positions(f: Filters) -> None:
         st.info("No position snapshots with targets in the selected range and accounts yet.")
         return
     snapshot = latest["snapshot_at"].max()
-    newest_caption(snapshot, "snapshot")
+    newest_caption(snapshot, "snapshot", f.accounts)
     for (strategy, account), rows in latest.groupby(["strategy", "account"]):
         st.subheader(f"{strategy} · {short(account)}")
         st.caption(f"snapshot {pd.Timestamp(rows['snapshot_at'].iloc[0]):%Y-%m-%d %H:%M:%S} UTC")
@@ -159,8 +194,8 @@ def positions(f: Filters) -> None:
         result = load("positions", f, coin=chosen)
     if not result["history"].empty:
         st.plotly_chart(
-            figures.weight_diff_history(result["history"], result["coin"]),
-            use_container_width=True,
+            figure("weight_diff_history", result["history"], result["coin"]),
+            width="stretch",
         )
 
 
@@ -178,7 +213,7 @@ def trades(f: Filters) -> None:
     if rows.empty:
         st.info("No fills match the selected accounts, dates and filters.")
         return
-    newest_caption(summary["newest"], "fill")
+    newest_caption(summary["newest"], "fill", f.accounts)
     cols = [*st.columns(3), *st.columns(3)]  # six to a row cut amounts off
     cols[0].metric("Fills", fmt.number(summary["n_fills"]))
     cols[1].metric("Volume", fmt.money(summary["volume_usd"], sign=False))
@@ -199,6 +234,7 @@ def trades(f: Filters) -> None:
     _table(
         rows,
         {
+            "account": short,
             "notional_usd": fmt.money,
             "fee": fmt.money,
             "closed_pnl": fmt.money,
@@ -217,7 +253,12 @@ def tracking_error(f: Filters) -> None:
     if daily.empty:
         st.info("No tracking error in the selected range, strategy and accounts yet.")
         return
-    newest_caption(daily["day"].max(), "day")
+    # Judge freshness by the newest position snapshot, not the day: today's row exists from
+    # midnight on, and a date alone would look hours old against a minutes-scale heartbeat.
+    if latest.empty:
+        newest_caption(daily["day"].max(), "day", f.accounts)
+    else:
+        newest_caption(latest["snapshot_at"].max(), "snapshot", f.accounts)
     threshold = te_threshold()
     ends = daily.sort_values("day").groupby(["strategy", "account"]).tail(1)
     cols = st.columns(len(ends))
@@ -233,11 +274,12 @@ def tracking_error(f: Filters) -> None:
             f"{pd.Timestamp(row['day']):%Y-%m-%d} · RMS {fmt.pct(row['te_rms'], sign=False)} · "
             f"ann. 7d {fmt.pct(row['te_ann_7d'], sign=False)} · 30d {fmt.pct(row['te_ann_30d'], sign=False)}"
         )
-    st.plotly_chart(figures.tracking_error(daily, threshold), use_container_width=True)
-    if not latest.empty:
+    st.plotly_chart(figure("tracking_error", daily, threshold), width="stretch")
+    for (strategy, account), rows in latest.groupby(["strategy", "account"]):
+        whose = f"{strategy} · {short(account)}"
         left, right = st.columns(2)
-        left.plotly_chart(figures.contribution(latest), use_container_width=True)
-        right.plotly_chart(figures.targets_vs_actual(latest), use_container_width=True)
+        left.plotly_chart(figure("contribution", rows, whose), width="stretch")
+        right.plotly_chart(figure("targets_vs_actual", rows, whose), width="stretch")
 
 
 # --- System health ----------------------------------------------------------------------------
@@ -318,28 +360,29 @@ def health(f: Filters) -> None:
     if latency is None or latency.empty:
         st.info(f"{HEALTH_NOT_RUN}: no API latency probes aggregated (fct_api_latency_hourly).")
     else:
-        st.plotly_chart(figures.latency(latency), use_container_width=True)
+        st.plotly_chart(figure("latency", latency), width="stretch")
         _table(latency, {"last_error_rate": lambda v: fmt.pct(v, sign=False)})
 
     st.subheader("Replication and verification")
-    left, right = st.columns(2)
     replication, verification = sections["replication"], sections["verification"]
-    with left:
-        if replication is None or replication.empty:
-            st.info("No replication run recorded yet.")
-        else:
-            worst = replication["last_lag_seconds"].max()
-            st.metric("Largest replication lag", f"{worst:,.0f} s")
-            _table(replication, {"last_status": _status})
-    with right:
-        if verification is None or verification.empty:
-            st.info("No verification recorded yet.")
-        else:
-            st.metric(
-                "Last verification",
-                f"{pd.Timestamp(verification['last_verified_at'].max()):%Y-%m-%d %H:%M} UTC",
-            )
-            _table(verification, {"last_status": _status})
+    # Metrics side by side, tables full width: half a page cut the replication table's columns.
+    left, right = st.columns(2)
+    if replication is None or replication.empty:
+        left.info("No replication run recorded yet.")
+    else:
+        worst = replication["last_lag_seconds"].max()
+        left.metric("Largest replication lag", f"{worst:,.0f} s")
+    if verification is None or verification.empty:
+        right.info("No verification recorded yet.")
+    else:
+        right.metric(
+            "Last verification",
+            f"{pd.Timestamp(verification['last_verified_at'].max()):%Y-%m-%d %H:%M} UTC",
+        )
+    if replication is not None and not replication.empty:
+        _table(replication, {"last_status": _status})
+    if verification is not None and not verification.empty:
+        _table(verification, {"last_status": _status})
 
     st.subheader("DAG runs")
     dag_runs = sections["dag_runs"]

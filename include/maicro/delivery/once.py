@@ -41,12 +41,13 @@ class Delivery:
     result: SendResult
 
 
-def previous_delivery(client, key: str) -> SendResult | None:
+def previous_delivery(client, keys: list[str]) -> SendResult | None:
+    """The first `sent` row under any of `keys` (the key, then keys earlier names made)."""
     rows = client.query(
         f"SELECT transport, provider_message_id, attempts FROM {TABLE} "
-        "WHERE idempotency_key = {key:String} AND status = 'sent' "
+        "WHERE idempotency_key IN {keys:Array(String)} AND status = 'sent' "
         "ORDER BY attempted_at LIMIT 1",
-        parameters={"key": key},
+        parameters={"keys": keys},
     ).result_rows
     return SendResult(rows[0][0], rows[0][1], int(rows[0][2])) if rows else None
 
@@ -58,13 +59,16 @@ def deliver_once(
     *,
     incomplete: bool = False,
     transport: str | None = None,
+    legacy_report_names: tuple[str, ...] = (),
 ) -> Delivery:
-    """Send `email` as `report` for `period` unless that exact delivery was already made."""
+    """Send `email` as `report` for `period` unless that exact delivery was already made (also
+    under a key made from one of `legacy_report_names`, the names the report had before)."""
     key = email.idempotency_key or idempotency_key(report, period, email.recipients)
     email = replace(email, idempotency_key=key)
+    keys = [key] + [idempotency_key(old, period, email.recipients) for old in legacy_report_names]
     client = connect("local", "notifier")
     try:
-        earlier = previous_delivery(client, key)
+        earlier = previous_delivery(client, keys)
         if earlier is not None:
             return Delivery(key, False, earlier)
         chosen = transport or settings.get().maicro_email_transport

@@ -23,6 +23,17 @@ def send(email: Email) -> SendResult:
         with SmtpHook(smtp_conn_id=conn_id) as hook:
             client = cast(smtplib.SMTP, hook.get_conn()._smtp_client)
             client.send_message(message, email.sender, list(email.recipients))
+    except smtplib.SMTPRecipientsRefused as exc:
+        # Every recipient refused (a partial refusal still delivers to the others): permanent
+        # unless all refusals are 4xx (mailbox busy, greylisting).
+        refused = "; ".join(
+            f"{rcpt}: {code} {reply.decode(errors='replace')}"
+            for rcpt, (code, reply) in exc.recipients.items()
+        )
+        raise DeliveryError(
+            f"SMTP ({conn_id}) refused the recipients: {refused}",
+            retryable=all(400 <= code < 500 for code, _ in exc.recipients.values()),
+        ) from exc
     except smtplib.SMTPResponseException as exc:
         transient = 400 <= exc.smtp_code < 500
         raise DeliveryError(

@@ -51,7 +51,7 @@ def equity(
     top.legend(fontsize=7, frameon=False, loc="upper left")
     bottom.fill_between(
         pd.to_datetime(fund["day"]),
-        fund["drawdown"],
+        fund["drawdown"].astype(float),  # an empty week has an object-typed, empty column
         0,
         color=formatting.LOSS_COLOUR,
         alpha=0.35,

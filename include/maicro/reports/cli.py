@@ -1,4 +1,5 @@
-"""`maicro report daily|weekly`: render a report to an HTML file and optionally send it."""
+"""`maicro report daily_pnl|weekly_risk` (short forms `daily`, `weekly`): render a report to an
+HTML file and optionally send it. One subcommand per `ReportSpec`, named after the report."""
 
 from __future__ import annotations
 
@@ -6,29 +7,27 @@ import argparse
 from pathlib import Path
 
 from maicro.delivery.message import browser_html
-from maicro.reports import periods
+from maicro.reports import periods, specs
 
 
 def register(subparsers) -> None:
     report = subparsers.add_parser("report", help="render (and send) the daily or weekly report")
-    kinds = report.add_subparsers(dest="kind", required=True)
-    daily = kinds.add_parser("daily", help="the daily PnL report of one UTC day")
-    daily.add_argument("--date", required=True, help="YYYY-MM-DD")
-    weekly = kinds.add_parser("weekly", help="the weekly risk report of one ISO week")
-    weekly.add_argument("--week", required=True, help="YYYY-Www, e.g. 2026-W10")
-    for parser in (daily, weekly):
+    names = report.add_subparsers(dest="report", required=True)
+    for spec in specs.REPORTS.values():
+        parser = names.add_parser(spec.name, aliases=[spec.cli_alias], help=spec.what)
+        parser.add_argument(spec.period_option, dest="period", required=True,
+                            help=spec.period_help)  # fmt: skip
         parser.add_argument("--out", type=Path, help="write the HTML (images embedded) here")
         parser.add_argument(
             "--send", action="store_true", help="send through MAICRO_EMAIL_TRANSPORT (once)"
         )
-        parser.set_defaults(func=run)
+        parser.set_defaults(func=run, kind=spec.kind)
 
 
 def run(args: argparse.Namespace) -> int:
-    from maicro.delivery.once import deliver_once
-    from maicro.reports.report import REPORT_NAMES, build_email
+    from maicro.reports.report import build_email, deliver
 
-    period = periods.day(args.date) if args.kind == "daily" else periods.week(args.week)
+    period = periods.parse(args.kind, args.period)
     built = build_email(period)
     try:
         for gap in built.gaps:
@@ -38,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
             args.out.write_text(browser_html(built.email), encoding="utf-8")
             print(f"wrote {args.out} ({built.email.subject})")
         if args.send:
-            delivery = deliver_once(
-                REPORT_NAMES[period.kind], period.label, built.email, incomplete=bool(built.gaps)
-            )
+            delivery = deliver(period, built)
             what = "sent" if delivery.sent_now else "already sent earlier"
             print(f"{what} via {delivery.result.transport}: {delivery.result.message_id}")
         if not args.out and not args.send:

@@ -6,7 +6,9 @@ Complete means, for the period [start, end):
    runs with status ok, partial or skipped (a backfill skips "now" snapshots by design) leave no
    gap;
 2. replication verified every data table after the last of those runs finished;
-3. the marts were built after that: they hold the period's last day for every account.
+3. the marts were built after that verification: every mart's newest dbt run (recorded by dbt in
+   `analytics.mart_builds`) started after it, and they hold the period's last day for every
+   account.
 
 Each shortfall is a `Gap` naming what is missing (account, data type) and since when, which the
 report prints as a banner at its top.
@@ -31,6 +33,7 @@ COVERING_STATUSES = ("ok", "partial", "skipped")
 NOT_INGESTED = "not ingested"
 NOT_VERIFIED = "not verified on the cloud"
 NOT_BUILT = "not built into the marts"
+NOT_REBUILT = "not rebuilt since the verification at"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Gap:
 
     def describe(self) -> str:
         who = f" for {self.account}" if self.account else ""
+        if self.problem == NOT_REBUILT and self.since is not None:
+            return f"{self.data_type} {NOT_REBUILT} {self.since:%Y-%m-%d %H:%M} UTC"
         if self.since is None:
             when = "for the whole period"
         else:
@@ -86,20 +91,26 @@ def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
         return gaps
     last_run = runs["finished_at"].max()
     verified = reader.df(
-        "SELECT database, table, max(verified_at) AS verified_at "
+        "SELECT database, table, max(verified_at) AS verified_at, "
+        "minIf(verified_at, verified_at >= {run:DateTime64(3)}) AS first_after "
         "FROM maicro_monitors.verification_results WHERE status = 'ok' "
-        "GROUP BY database, table"
+        "GROUP BY database, table",
+        run=last_run.to_pydatetime(),
     )
-    verified["verified_at"] = pd.to_datetime(verified["verified_at"], utc=True)
-    verified_at: dict[str, Any] = {
-        f"{r.database}.{r.table}": r.verified_at for r in verified.itertuples()
-    }
+    for column in ("verified_at", "first_after"):
+        verified[column] = pd.to_datetime(verified[column], utc=True)
+    by_table: dict[str, Any] = {f"{r.database}.{r.table}": r for r in verified.itertuples()}
+    proofs: list[Any] = []  # per table: the first verification that covered the last run
     for table in catalog.data_tables():
-        when = verified_at.get(table.qualified)
-        if when is None or when < last_run:
+        row = by_table.get(table.qualified)
+        if row is None or row.verified_at < last_run:
             # the data since the last verification (or all of it) is not known to be on the cloud
-            since = when.to_pydatetime() if when is not None else None
+            since = pd.Timestamp(row.verified_at).to_pydatetime() if row is not None else None
             gaps.append(Gap("", table.qualified, since, NOT_VERIFIED))
+        else:
+            proofs.append(row.first_after)
+    if not gaps:
+        gaps += _marts_built_after(reader, pd.Timestamp(max(proofs)).to_pydatetime())
     built = reader.df(
         "SELECT DISTINCT account FROM analytics.fct_account_daily WHERE day = {day:Date}",
         day=period.last,
@@ -107,3 +118,19 @@ def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
     for account in sorted(set(accounts) - set(built["account"])):
         gaps.append(Gap(account, "marts", None, NOT_BUILT))
     return gaps
+
+
+def _marts_built_after(reader: MartReader, verified: datetime) -> list[Gap]:
+    """A Gap per mart whose newest dbt run started before `verified` (so it may lack the data
+    that verification proved on the cloud): read from dbt's own record, analytics.mart_builds."""
+    builds = reader.df(
+        "SELECT model, max(run_started_at) AS started FROM analytics.mart_builds "
+        "WHERE model IN {marts:Array(String)} GROUP BY model",
+        marts=list(catalog.MARTS),
+    )
+    started = dict(zip(builds["model"], pd.to_datetime(builds["started"], utc=True)))
+    return [
+        Gap("", f"analytics.{mart}", verified, NOT_REBUILT)
+        for mart in catalog.MARTS
+        if mart not in started or started[mart] < verified
+    ]

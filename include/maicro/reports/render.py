@@ -15,14 +15,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from maicro import formatting, settings
-from maicro.delivery.message import Email, InlineImage, idempotency_key
+from maicro.delivery.message import Email, InlineImage
 
 NEUTRAL = "#202124"
 
 
 def fmt(value: Any, kind: str = "money") -> str:
     """One figure as text, by kind: the same in the HTML and the plain-text part."""
-    if kind == "money":
+    if kind in ("money", "net"):  # net: signed, but not good or bad news (net exposure)
         return formatting.money(value)
     if kind == "level":
         return formatting.money(value, sign=False)
@@ -51,19 +51,43 @@ def fmt_change(value: Any, kind: str) -> str:
     return fmt(value, signed)
 
 
+# Kinds whose sign is good or bad news: coloured, and followed by the word (gain/loss/flat).
+TONED_KINDS = ("money", "pct")
+
+
+def tone_of(value: Any, kind: str = "money") -> formatting.Tone:
+    """Gain, loss or flat as displayed: a percent shows the fraction to 4 decimals (0.12%)."""
+    return formatting.tone(value, decimals=4 if kind in ("pct", "share") else 2)
+
+
 def cell(
     key: str, value: Any, kind: str = "money", *, toned: bool | None = None, change: bool = False
 ) -> Markup:
-    """`<span data-k=key>` with the formatted figure; gains green, losses red for toned kinds."""
+    """`<span data-k=key>` with the formatted figure. A toned figure (gain green, loss red) is
+    followed by its word, so the meaning never rests on colour alone; grid rows colour only
+    their headline figure (the others pass toned=False and keep their sign)."""
     text = fmt_change(value, kind) if change else fmt(value, kind)
     if toned is None:
-        toned = kind in ("money", "pct")
-    colour = formatting.tone(value).colour if toned else NEUTRAL
-    return Markup(f'<span data-k="{escape(key)}" style="color:{colour}">{escape(text)}</span>')
+        toned = kind in TONED_KINDS
+    tone = tone_of(value, kind)
+    html = f'<span data-k="{escape(key)}" style="color:{tone.colour if toned else NEUTRAL}">'
+    html += f"{escape(text)}</span>"
+    if toned and value is not None:
+        html += f' <span class="word">({tone.word})</span>'
+    return Markup(html)
 
 
-def tone_word(value: Any) -> str:
-    return formatting.tone(value).word
+def tone_word(value: Any, kind: str = "money") -> str:
+    return tone_of(value, kind).word
+
+
+def signed(value: Any, kind: str = "money") -> str:
+    """The plain-text form of a figure: a toned one with its word, `+$1,234.56 (gain)`, as in
+    the HTML; other kinds and missing values as `fmt` shows them."""
+    text = fmt(value, kind)
+    if kind not in TONED_KINDS or value is None:
+        return text
+    return f"{text} ({tone_word(value, kind)})"
 
 
 @functools.cache
@@ -75,8 +99,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(cell=cell, tone_word=tone_word, fmt_change=fmt_change)
-    env.filters.update(fmt=fmt, fmt_change=fmt_change, tone=tone_word)
+    env.globals.update(cell=cell, fmt_change=fmt_change)
+    env.filters.update(fmt=fmt, fmt_change=fmt_change, signed=signed)
     return env
 
 
@@ -84,20 +108,19 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=
 
 
 def render_email(
-    kind: str, context: dict[str, Any], subject: str, images: tuple[InlineImage, ...] = ()
+    name: str, context: dict[str, Any], subject: str, images: tuple[InlineImage, ...] = ()
 ) -> Email:
+    """Report `name` (templates `<name>.html.j2` and `<name>.txt.j2`) as an Email; its
+    idempotency key is made by `deliver_once` from the same name."""
     config = settings.get()
     context = {**context, "subject": subject, "tz": config.maicro_report_timezone_label}
-    html = environment().get_template(f"{kind}_report.html.j2").render(**context)
-    text = environment().get_template(f"{kind}_report.txt.j2").render(**context)
-    recipients = tuple(config.maicro_report_recipients)
-    period = context["period"].label
+    html = environment().get_template(f"{name}.html.j2").render(**context)
+    text = environment().get_template(f"{name}.txt.j2").render(**context)
     return Email(
         subject=subject,
         html=_INLINER.inline(html),
         text=text,
-        recipients=recipients,
+        recipients=tuple(config.maicro_report_recipients),
         sender=config.maicro_email_from,
         images=images,
-        idempotency_key=idempotency_key(f"{kind}_report", period, recipients),
     )

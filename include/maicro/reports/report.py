@@ -13,12 +13,10 @@ from datetime import datetime
 from maicro import settings
 from maicro.delivery.message import Email, InlineImage
 from maicro.delivery.once import Delivery, deliver_once
-from maicro.reports import charts, common, completeness, daily, periods, weekly
+from maicro.reports import charts, common, completeness, daily, periods, specs, weekly
 from maicro.reports.marts import MartReader
 from maicro.reports.periods import Period
-from maicro.reports.render import fmt, render_email, tone_word
-
-REPORT_NAMES = {"daily": "daily_pnl", "weekly": "weekly_risk"}
+from maicro.reports.render import render_email, signed
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,17 @@ def _accounts(reader: MartReader, period: Period) -> list[str]:
 
 def build_email(period: Period, *, reader: MartReader | None = None) -> Built:
     reader = reader or MartReader()
+    spec = specs.by_kind(period.kind)
     gaps = completeness.check(reader, period, _accounts(reader, period))
-    flag = "[INCOMPLETE] " if gaps else ""
     if period.kind == "daily":
         context = daily.build(reader, period)
         total = context["fund"]["pnl"]["total"]
-        subject = f"{flag}Daily PnL {period.label}: {fmt(total)} ({tone_word(total)})"
-        email = render_email("daily", {**context, "gaps": gaps}, subject)
+        subject = spec.subject(period.label, signed(total), incomplete=bool(gaps))
+        email = render_email(spec.name, {**context, "gaps": gaps}, subject)
     else:
         context = weekly.build(reader, period)
         total = context["fund"]["rows"][0]["this"]
-        subject = f"{flag}Weekly Risk {period.label}: {fmt(total)} ({tone_word(total)})"
+        subject = spec.subject(period.label, signed(total), incomplete=bool(gaps))
         names = common.account_names([a["key"] for a in context["accounts"]])
         c = context["charts"]
         images = (
@@ -62,8 +60,20 @@ def build_email(period: Period, *, reader: MartReader | None = None) -> Built:
                 "tracking", charts.tracking(c["tracking"], names, c["threshold"], c["week"])
             ),
         )
-        email = render_email("weekly", {**context, "gaps": gaps}, subject, images)
+        email = render_email(spec.name, {**context, "gaps": gaps}, subject, images)
     return Built(email, gaps, reader)
+
+
+def deliver(period: Period, built: Built) -> Delivery:
+    """Deliver a built report once, under its one name (ledger row and idempotency key)."""
+    spec = specs.by_kind(period.kind)
+    return deliver_once(
+        spec.name,
+        period.label,
+        built.email,
+        incomplete=bool(built.gaps),
+        legacy_report_names=spec.legacy_key_names,
+    )
 
 
 def send_report(period: Period, *, only_if_complete: bool = False) -> Delivery | None:
@@ -72,23 +82,21 @@ def send_report(period: Period, *, only_if_complete: bool = False) -> Delivery |
     try:
         if built.gaps and only_if_complete:
             return None
-        return deliver_once(
-            REPORT_NAMES[period.kind], period.label, built.email, incomplete=bool(built.gaps)
-        )
+        return deliver(period, built)
     finally:
         built.reader.close()
 
 
-def run_scheduled(kind: str, run_after: datetime, *, triggered_by_assets: bool) -> str:
-    """What a report DAG run does: report the period that ended before `run_after`.
+def run_scheduled(name: str, run_after: datetime, *, triggered_by_assets: bool) -> str:
+    """What report `name`'s DAG run does: report the period that ended before `run_after`.
 
     A run triggered by fresh marts sends only a complete period (otherwise it waits for the next
     build); the run at the deadline (time schedule, or a manual run) sends anyway, with the
     banner. Already delivered: nothing is sent. Returns one line for the task log.
     """
-    period = periods.last_ended(kind, run_after)
+    period = periods.last_ended(specs.get(name).kind, run_after)
     delivery = send_report(period, only_if_complete=triggered_by_assets)
     if delivery is None:
-        return f"{REPORT_NAMES[kind]} {period.label}: data incomplete, waiting for the deadline"
+        return f"{name} {period.label}: data incomplete, waiting for the deadline"
     what = "sent" if delivery.sent_now else "already sent"
-    return f"{REPORT_NAMES[kind]} {period.label}: {what} via {delivery.result.transport} ({delivery.result.message_id})"
+    return f"{name} {period.label}: {what} via {delivery.result.transport} ({delivery.result.message_id})"

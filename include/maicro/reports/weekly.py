@@ -35,7 +35,7 @@ METRICS = (
     ("max_drawdown", "Deepest drawdown", "pct"),
     ("account_value", "Account value at week end", "level"),
     ("gross_exposure", "Gross exposure", "level"),
-    ("net_exposure", "Net exposure", "money"),
+    ("net_exposure", "Net exposure", "net"),  # long +, short −: neither gain nor loss
     ("leverage", "Leverage (gross / account value)", "ratio"),
     ("te_half_l1", "Tracking error, mean daily ½L1", "weight"),
     ("fill_ratio", "Fill ratio", "share"),

@@ -60,10 +60,11 @@ def _maicro(*args: str, env: dict[str, str]) -> None:
         raise MaicroError(f"`maicro {' '.join(args)}` failed (exit {result.returncode})")
 
 
-def _get_json(url: str) -> dict | None:
-    """The JSON body of a health endpoint, or None while the service does not answer yet."""
+def _get_json(url: str, headers: dict[str, str] | None = None) -> dict | None:
+    """The JSON body of an endpoint, or None while the service does not answer yet."""
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=3) as response:
             return json.loads(response.read())
     except (OSError, ValueError):
         return None
@@ -84,6 +85,8 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
             "1",
             "--days",
             str(SIMULATED_HISTORY_DAYS),
+            "--fills-per-day",
+            str(settings.get().maicro_simulator_fills_per_day),
         ],
         env=env,
     )
@@ -125,6 +128,12 @@ def _start_airflow(env: dict[str, str]) -> str:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     }
+    # The DAGs wait paused until the API server (which also serves the task execution API) is
+    # up: standalone starts the scheduler first, and the tasks it ran meanwhile failed with
+    # "connection refused" (then retried, and alerted on).
+    full_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
+    if (home / "airflow.db").exists():
+        _airflow_cli(["dags", "pause", "--treat-dag-id-as-regex", "-y", ".*"], full_env)
     services.start("airflow", [str(BIN / "airflow"), "standalone"], env=full_env)
 
     def healthy() -> bool:
@@ -135,8 +144,44 @@ def _start_airflow(env: dict[str, str]) -> str:
         )
 
     services.wait_until(healthy, 240, "Airflow /api/v2/monitor/health all healthy", "airflow")
+    _unpause_project_dags(url, _airflow_password(home))
     _say(f"Airflow UI at {url}  (user admin, password {_airflow_password(home)})")
     return url
+
+
+def _airflow_cli(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(BIN / "airflow"), *args], env=env, check=True, capture_output=True, timeout=300
+    )
+
+
+def _unpause_project_dags(url: str, password: str, timeout_s: float = 240) -> None:
+    """Unpause every DAG in dags/ once the DAG processor has registered it (REST API)."""
+    wanted = {path.stem for path in (settings.project_root() / "dags").glob("*.py")}
+    token = _post_json(f"{url}/auth/token", {"username": "admin", "password": password})
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def registered() -> bool:
+        body = _get_json(f"{url}/api/v2/dags?limit=100", headers) or {}
+        return wanted <= {dag["dag_id"] for dag in body.get("dags", [])}
+
+    services.wait_until(registered, timeout_s, f"Airflow listing {sorted(wanted)}", "airflow")
+    for dag_id in sorted(wanted):
+        _post_json(f"{url}/api/v2/dags/{dag_id}", {"is_paused": False}, headers, method="PATCH")
+    _say(f"Airflow: {len(wanted)} DAGs unpaused")
+
+
+def _post_json(
+    url: str, body: dict, headers: dict[str, str] | None = None, method: str = "POST"
+) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def _start_dashboard(env: dict[str, str]) -> str:
@@ -175,11 +220,19 @@ def _start_docs(env: dict[str, str]) -> str:
     return url
 
 
+DEMO_RECIPIENTS = "operators@fund.example"
+
+
 def _email_env(env: dict[str, str]) -> dict[str, str]:
-    """Reports go to the file outbox unless a Resend key is given (and no transport was chosen)."""
+    """Reports go to the file outbox unless a Resend key is given (and no transport was chosen);
+    the outbox needs somebody on the To: line, so the demo names a placeholder if nobody is set."""
+    chosen: dict[str, str] = {}
     if env.get("RESEND_API_KEY") and not env.get("MAICRO_EMAIL_TRANSPORT"):
-        return {"MAICRO_EMAIL_TRANSPORT": "resend"}
-    return {}
+        chosen["MAICRO_EMAIL_TRANSPORT"] = "resend"
+    transport = chosen.get("MAICRO_EMAIL_TRANSPORT") or settings.get().maicro_email_transport
+    if transport == "file" and not settings.get().maicro_report_recipients:
+        chosen["MAICRO_REPORT_RECIPIENTS"] = DEMO_RECIPIENTS
+    return chosen
 
 
 def _demo_pid_file() -> Path:
@@ -211,6 +264,7 @@ def stop_all() -> None:
             services.stop(name, log=_say)
         embedded.down("local")
         embedded.down("cloud")
+        processes.reap_children()  # orphans that ended up ours (run_demo is their subreaper)
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -230,6 +284,10 @@ def run_demo(args: argparse.Namespace) -> int:
     # (where a non-interactive shell would have set SIGINT to "ignore").
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # The embedded servers outlive the `maicro clickhouse up` that starts them: as their
+    # subreaper the demo is their parent, so stopping them leaves no zombie even where PID 1
+    # does not reap.
+    processes.become_subreaper()
     env = dict(os.environ)
     env.update(_email_env(env))
     _demo_pid_file().write_text(str(os.getpid()))
@@ -267,7 +325,8 @@ def run_demo(args: argparse.Namespace) -> int:
         if args.exit:
             return 0
         while True:
-            time.sleep(3600)
+            time.sleep(5)
+            processes.reap_children()
     except KeyboardInterrupt:
         return 0
     finally:

@@ -1,31 +1,36 @@
 """The transform DAG's dbt graph: one Airflow task per model and per model's tests.
 
-Default: cosmos `ExecutionMode.LOCAL`, the mode verified end to end here. WATCHER is rendered on
-request (MAICRO_TRANSFORM_EXECUTION_MODE=watcher) but is not the default: on this machine a real
-`airflow dags test` of the watcher graph did not finish (sensors waited on a producer that never
-started, also with deferrable sensors), so it stays opt-in until that is understood.
+Default: cosmos `ExecutionMode.WATCHER` (cosmos >= 1.11), wired so that the build comes first.
 
-Cosmos' default `ExecutionMode.LOCAL` starts one dbt process per model and per test: 56 tasks of
-~2-3 s of dbt start-up each, so a run took ~2 min 20 s while the build itself takes seconds.
-`ExecutionMode.WATCHER` (cosmos >= 1.11) runs ONE `dbt build` in a producer task and renders
-every model (and, with `TestBehavior.AFTER_EACH`, its tests) as a sensor that turns green or red
-when dbt reports that node, from dbt's JSON log. So:
+Cosmos' `ExecutionMode.LOCAL` starts one dbt process per model and per test: 68 tasks of ~2-3 s
+of dbt start-up each, so a run took ~2 min 20 s while the build itself takes seconds.
+WATCHER runs ONE `dbt build` in a producer task and renders every model (and, with
+`TestBehavior.AFTER_EACH`, its tests) as a sensor that turns green or red from the status dbt
+reported for that node (the producer pushes them to XCom). So:
 
-* a run costs one dbt start-up, and the grid still shows one task per model (`<model>.run`)
-  and per model's tests (`<model>.test`);
+* a run costs one dbt start-up, the marts are built (and the data fresh) when the producer ends,
+  and the grid still shows one task per model (`<model>.run`) and per model's tests
+  (`<model>.test`);
 * tests gate what follows: `dbt build` itself skips the models downstream of a failing test,
   and in Airflow each model's sensor sits downstream of its parents' `.test` sensors;
-* a retry or a clear re-runs only what failed: the producer never runs a second build (its
-  retry is skipped by design, `dbt_producer_watcher_done` absorbs that), and a sensor's retry
-  runs `dbt run/test --select <its model>` alone (cosmos' "fallback").
+* a retry or a clear re-runs only what failed: the producer never runs a second build (cosmos
+  skips its retry, `dbt_producer_watcher_done` absorbs that), and a sensor's retry runs
+  `dbt run/test --select <its model>` alone (cosmos' "fallback").
+
+Our one change to cosmos' wiring (`_producer_first`): in a `DbtTaskGroup` cosmos leaves the
+producer and the root sensors side by side, relying on the producer's priority to start first.
+A serial runner (`airflow dags test`) or a busy 2-core scheduler may start a sensor first; it
+then waits for a producer that cannot start (measured: `dags test` hung for 15 min, deferrable
+sensors or not). Here the producer is upstream of every root sensor (trigger rule `all_done`,
+so a failed build still lets each sensor report, or fall back for, its own node): every sensor
+then finds its node's status on its first poke and ends at once, so the sensors need neither a
+worker slot while waiting nor the triggerer.
 
 dbt still runs through `dbt_project/bin/dbt-maicro` as a subprocess, so the endpoint and the
 `maicro_transform` password are resolved when the task runs, never when the DAG is parsed.
-Sensors are deferrable (they wait in the triggerer, checking every `POKE_INTERVAL_S`): a sensor
-poking in a worker slot can starve the producer it waits for. Measured: `airflow dags test`
-runs tasks one at a time and, when it picked a model's sensor first, poked for ever while the
-producer never started; with 50+ sensors and `parallelism=4` the scheduler can do the same.
-(cosmos gives the producer the highest priority weight, which does not help a serial runner).
+
+`ExecutionMode.LOCAL` stays available (`MAICRO_TRANSFORM_EXECUTION_MODE=local`) for the
+side-by-side measurement in docs/analytics.md and as a fallback.
 
 Each mart's last task (its tests, else its run) carries `outlets=[Asset(catalog.mart_uri(m))]`,
 so readers (reports, alerts) are scheduled on the tested mart, per mart, as soon as it is ready.
@@ -42,6 +47,7 @@ from maicro.transform.dbt_env import project_dir
 
 GROUP_ID = "dbt"
 POKE_INTERVAL_S = 2
+PRODUCER_TASK = "dbt_producer_watcher"
 EXECUTION_MODES = ("watcher", "local")
 
 
@@ -52,14 +58,13 @@ def manifest_file() -> Path:
 def dbt_task_group(
     *,
     select: list[str] | None = None,
-    execution_mode: str = "local",
+    execution_mode: str = "watcher",
     group_id: str = GROUP_ID,
 ) -> Any:
     """The cosmos `DbtTaskGroup` of the whole project (or `select`), in the current DAG context.
 
-    `execution_mode="local"` renders the previous one-dbt-process-per-task graph; it is kept
-    for the side-by-side measurement in docs/analytics.md and as a fallback should the watcher
-    (still marked experimental by cosmos) misbehave.
+    `execution_mode="local"` renders the one-dbt-process-per-task graph; it is kept for the
+    side-by-side measurement in docs/analytics.md and as a fallback.
     """
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
@@ -78,7 +83,8 @@ def dbt_task_group(
         "env": {"MAICRO_PYTHON": sys.executable, "MAICRO_DBT_TARGET": "cloud"},
     }
     if watcher:
-        operator_args |= {"deferrable": True, "poke_interval": POKE_INTERVAL_S}
+        # not deferrable: behind the producer a sensor's first poke finds its node's status
+        operator_args |= {"deferrable": False, "poke_interval": POKE_INTERVAL_S}
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
@@ -107,8 +113,26 @@ def dbt_task_group(
         ),
         operator_args=operator_args,
     )
+    if watcher:
+        _producer_first(group)
     attach_mart_assets(group)
     return group
+
+
+def _producer_first(group: Any) -> None:
+    """Put the producer upstream of every root sensor (module docstring: why)."""
+    from airflow.task.trigger_rule import TriggerRule
+
+    producer_id = f"{group.group_id}.{PRODUCER_TASK}"
+    tasks = {task.task_id: task for task in group.dag.tasks}
+    producer = tasks[producer_id]
+    # cosmos skips the producer's retry by design, so retrying it only delays the sensors
+    producer.retries = 0
+    for task in tasks.values():
+        if task.task_id.startswith(producer_id) or task.upstream_task_ids:
+            continue
+        producer >> task
+        task.trigger_rule = TriggerRule.ALL_DONE
 
 
 def mart_final_task_ids(task_ids: list[str], group_id: str = GROUP_ID) -> dict[str, str]:

@@ -140,6 +140,17 @@ def clearinghouse_state(
 ) -> dict:
     positions = []
     total_ntl = margin = signed_ntl = 0
+    av = s.cash + sum(upnl.values())
+    maintenance = (  # half the initial margin, as crossMaintenanceMarginUsed reports it
+        sum(
+            round_div(
+                round_div(abs(s.lots[c]) * market.px6(c, now), 10 ** market.specs[c].sz_decimals),
+                leverage,
+            )
+            for c in upnl
+        )
+        // 2
+    )
     for c, u in upnl.items():
         spec = market.specs[c]
         lots = s.lots[c]
@@ -160,7 +171,9 @@ def clearinghouse_state(
                     "positionValue": fmt_micro(value),
                     "unrealizedPnl": fmt_micro(u),
                     "returnOnEquity": fmt_float(round(u / used, 6)) if used else "0.0",
-                    "liquidationPx": None,
+                    "liquidationPx": liquidation_px(
+                        lots / 10**spec.sz_decimals, px6 / MICRO, av - maintenance, leverage
+                    ),
                     "marginUsed": fmt_micro(used),
                     "maxLeverage": spec.max_leverage,
                     "cumFunding": {
@@ -171,7 +184,6 @@ def clearinghouse_state(
                 },
             }
         )
-    av = s.cash + sum(upnl.values())
     summary = {
         "accountValue": fmt_micro(av),
         "totalNtlPos": fmt_micro(total_ntl),
@@ -186,6 +198,18 @@ def clearinghouse_state(
         "assetPositions": positions,
         "time": now,
     }
+
+
+def liquidation_px(
+    szi: float, mark: float, margin_available_usd: float, leverage: int
+) -> str | None:
+    """Hyperliquid's cross-margin liquidation price of one position, the others held still:
+    mark − side · margin_available / |szi| / (1 − side / (2 · leverage)), margin_available being
+    account value minus the maintenance margin (half the initial margin). None, as the exchange
+    reports it, when no positive price liquidates the position (a well-covered long)."""
+    side = 1 if szi > 0 else -1
+    px = mark - side * margin_available_usd / MICRO / abs(szi) / (1 - side / (2 * leverage))
+    return fmt_float(round(px, 6)) if px > 0 else None
 
 
 def empty_clearinghouse_state(now: int) -> dict:
