@@ -30,7 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from analytics_bench import DAY_MS, ORIGIN, best_of, load, simulator, start_pair, stop_pair
+from analytics_bench import (
+    DAY_MS,
+    FILLS_PER_DAY,
+    ORIGIN,
+    best_of,
+    load,
+    simulator,
+    start_pair,
+    stop_pair,
+)
 
 TARGET_COLD_S, TARGET_CACHED_S = 1.0, 0.1
 
@@ -116,7 +125,7 @@ def record_monitor_year(client, accounts: list[str], end_ms: int, days: int) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--fills-per-day", type=float, default=820.0)
+    parser.add_argument("--fills-per-day", type=float, default=FILLS_PER_DAY)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 

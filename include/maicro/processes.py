@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import time
 
 import psutil
 
@@ -53,14 +54,24 @@ def become_subreaper() -> bool:
     return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
-def reap_children() -> list[int]:
-    """Collect every child that has exited (without waiting for the running ones); their pids."""
+def reap_children(timeout_s: float = 10.0) -> list[int]:
+    """Collect every child that has exited or is exiting; their pids. Running children are left.
+
+    A multi-threaded child (an embedded ClickHouse server) already shows as a zombie while its
+    last threads wind down, and only then can it be collected: such a child is waited for (up to
+    `timeout_s`), so none is left to PID 1 when this process exits right after.
+    """
     reaped: list[int] = []
-    while True:
+    deadline = time.monotonic() + timeout_s
+    for child in psutil.Process().children():
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:  # no children at all
-            return reaped
-        if pid == 0:  # children, none exited
-            return reaped
-        reaped.append(pid)
+            if child.status() != psutil.STATUS_ZOMBIE:
+                continue
+            while time.monotonic() < deadline:
+                if os.waitpid(child.pid, os.WNOHANG)[0]:
+                    reaped.append(child.pid)
+                    break
+                time.sleep(0.05)
+        except (psutil.NoSuchProcess, ChildProcessError):  # gone, or collected elsewhere
+            continue
+    return reaped

@@ -82,6 +82,9 @@ def test_overview_numbers_equal_the_marts(cloud):
     assert metric(at, "Account value") == fmt.money(aum, sign=False)
     assert len(at.get("plotly_chart")) == 2
     assert "Newest data:" in texts(at)
+    # Each amount of the PnL breakdown stays on one line (no wrap between "fees −" and "$…").
+    breakdown = next(c.value for c in at.caption if c.value.startswith("realized"))
+    assert all(" " not in part for part in breakdown.split(" · ")), breakdown
     # The simulated days are long past: the page must say its data is stale, not look current,
     # judged by the health monitor's heartbeat threshold (health.yaml heartbeat.cloud.warn: 30m).
     (stale,) = [w.value for w in at.warning if "Stale data" in w.value]

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 
 from maicro import processes
@@ -35,3 +36,29 @@ def test_a_group_lists_its_members_and_a_zombie_counts_as_gone():
             os.killpg(leader.pid, signal.SIGKILL)
         leader.wait()
     assert not processes.pid_alive(leader.pid)
+
+
+# Run in its own interpreter: being a subreaper is a process-wide setting pytest must not get.
+_ADOPT_AND_REAP = r"""
+import subprocess, sys, time
+import psutil
+from maicro import processes
+assert processes.become_subreaper()
+# A starter that leaves a process in its own session behind and exits, as `maicro clickhouse up`.
+starter = "import subprocess; print(subprocess.Popen(['sleep', '3'], start_new_session=True).pid)"
+orphan = int(subprocess.run([sys.executable, "-c", starter], capture_output=True, text=True).stdout)
+adopted = psutil.Process(orphan).ppid() == psutil.Process().pid
+reaped = processes.reap_children()  # still running: left alone
+deadline = time.monotonic() + 30
+while not reaped and time.monotonic() < deadline:
+    time.sleep(0.2)
+    reaped = processes.reap_children()
+print(adopted, reaped == [orphan], psutil.pid_exists(orphan))
+"""
+
+
+def test_a_subreaper_adopts_orphans_and_leaves_no_zombie():
+    result = subprocess.run(
+        [sys.executable, "-c", _ADOPT_AND_REAP], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["True", "True", "False"], result.stderr

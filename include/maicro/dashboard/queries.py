@@ -91,15 +91,17 @@ def choices(client) -> Choices:
 
 # --- Overview ---------------------------------------------------------------------------------
 
-PNL_WINDOW_SQL = """
+PNL_DAILY_SQL = """
 SELECT
+    day,
     sum(realized_pnl_gross) AS realized_gross,
     sum(fees) AS fees,
     sum(funding) AS funding,
     sum(unrealized_pnl_change) AS unrealized_change,
     sum(total_pnl) AS total_pnl
 FROM analytics.fct_pnl_daily
-WHERE account IN {accounts:Array(String)} AND day > {since:Date} AND day <= {end:Date}
+WHERE account IN {accounts:Array(String)} AND day BETWEEN {start:Date} AND {end:Date}
+GROUP BY day
 """
 
 ACCOUNT_DAILY_SQL = """
@@ -115,10 +117,13 @@ SELECT account, snapshot_at, any(account_value) AS account_value,
        sum(abs(notional_usd)) AS gross_exposure, sum(notional_usd) AS net_exposure,
        sum(unrealized_pnl) AS unrealized_pnl
 FROM analytics.fct_exposure
-WHERE account IN {accounts:Array(String)} AND day <= {end:Date}
+WHERE account IN {accounts:Array(String)} AND snapshot_at >= {start:Date}
+  AND snapshot_at < addDays({end:Date}, 1)
   AND (account, snapshot_at) IN (
       SELECT account, max(snapshot_at) FROM analytics.fct_exposure
-      WHERE account IN {accounts:Array(String)} AND day <= {end:Date} GROUP BY account)
+      WHERE account IN {accounts:Array(String)} AND snapshot_at >= {start:Date}
+        AND snapshot_at < addDays({end:Date}, 1)
+      GROUP BY account)
 GROUP BY account, snapshot_at
 ORDER BY account
 """
@@ -130,11 +135,19 @@ def overview(client, f: Filters) -> dict:
     if daily.empty:
         return {"daily": daily}
     today, first = as_date(daily["day"].max()), as_date(daily["day"].min())
-    windows = {}
-    for label, days in {**WINDOWS, "Since start": (today - first).days + 1}.items():
-        params = f.params(since=today - timedelta(days=days), end=today)
-        windows[label] = frame(client, PNL_WINDOW_SQL, params, table="analytics.fct_pnl_daily")
-    pnl = pd.concat(windows, names=["window"]).droplevel(1).reset_index()
+    # One round trip: PnL per day back to the oldest window's start (the fixed windows reach
+    # before the range; "Since start" is the range), summed into the windows here.
+    since = min(first, today - timedelta(days=max(WINDOWS.values()) - 1))
+    by_day = frame(
+        client, PNL_DAILY_SQL, f.params(start=since, end=today), table="analytics.fct_pnl_daily"
+    )
+    days = by_day["day"].map(as_date)
+    columns = ["realized_gross", "fees", "funding", "unrealized_change", "total_pnl"]
+    windows = {
+        label: by_day.loc[days > today - timedelta(days=n), columns].sum()
+        for label, n in {**WINDOWS, "Since start": (today - first).days + 1}.items()
+    }
+    pnl = pd.DataFrame(windows).T.rename_axis("window").reset_index()
     exposure = frame(client, LATEST_EXPOSURE_SQL, f.params(), table="analytics.fct_exposure")
     return {"daily": daily, "today": today, "pnl": pnl, "exposure": exposure}
 
@@ -146,7 +159,7 @@ WITH latest AS (
     SELECT strategy, account, max(snapshot_at) AS latest_at
     FROM analytics.fct_positions_vs_targets
     WHERE account IN {accounts:Array(String)} AND ({strategy:String} = '' OR strategy = {strategy:String})
-      AND toDate(snapshot_at) <= {end:Date}
+      AND snapshot_at >= {start:Date} AND snapshot_at < addDays({end:Date}, 1)
     GROUP BY strategy, account
 )
 SELECT p.strategy AS strategy, p.account AS account, p.coin AS coin, p.snapshot_at AS snapshot_at,
@@ -281,7 +294,7 @@ def tracking_error(client, f: Filters) -> dict:
 # --- System health ----------------------------------------------------------------------------
 # The monitors' logs grow every minute and have no TTL: each section reads a recent window,
 # counted back from the table's newest row (not from now(), so a stopped pipeline still shows
-# its last state): checks of the monitor's last day, runs of the last 30 days. The sort keys
+# its last state): checks of the monitor's last day, runs of the last 7 days. The sort keys
 # end in the time column, so ClickHouse skips the older granules instead of reading a year.
 
 HEALTH_QUERIES = {
@@ -309,7 +322,7 @@ HEALTH_QUERIES = {
         FROM maicro_monitors.ingest_runs
         WHERE (account = '' OR account IN {accounts:Array(String)})
           AND started_at >= (SELECT max(started_at) FROM maicro_monitors.ingest_runs)
-                            - INTERVAL 30 DAY
+                            - INTERVAL 7 DAY
         GROUP BY data_type
         ORDER BY data_type
         """,
@@ -335,7 +348,7 @@ HEALTH_QUERIES = {
                argMax(error, finished_at) AS last_error
         FROM maicro_monitors.replication_runs
         WHERE started_at >= (SELECT max(started_at) FROM maicro_monitors.replication_runs)
-                            - INTERVAL 30 DAY
+                            - INTERVAL 7 DAY
         GROUP BY database, table
         ORDER BY last_status = 'ok', database, table
         """,
@@ -359,7 +372,7 @@ HEALTH_QUERIES = {
                countIf(state = 'failed' AND recorded_at > now() - INTERVAL 1 DAY) AS failed_24h
         FROM maicro_monitors.dag_runs
         WHERE recorded_at >= (SELECT max(recorded_at) FROM maicro_monitors.dag_runs)
-                             - INTERVAL 30 DAY
+                             - INTERVAL 7 DAY
         GROUP BY dag_id
         ORDER BY last_state != 'failed', dag_id
         """,

@@ -33,6 +33,12 @@ def explain(problem: Unavailable) -> None:
         st.error(problem.message)
 
 
+def unbroken(text: str) -> str:
+    """`text` kept on one line: a narrow column wrapped "fees −" / "$3,863.24" (a browser may
+    break after U+2212); no-break spaces, and a word joiner after the minus."""
+    return text.replace(" ", "\u00a0").replace("\u2212", "\u2212\u2060")
+
+
 def pnl_delta(value: float | None) -> dict[str, Any]:
     """Arrow and colour of a PnL delta from its number: the reports' text uses U+2212 for minus,
     which Streamlit's own sign detection would read as a gain (green arrow up)."""
@@ -104,10 +110,13 @@ def overview(f: Filters) -> None:
     for col, window in zip(cols, [*WINDOWS, "Since start"], strict=True):
         row = pnl.loc[window]
         col.metric(f"Total PnL · {window}", fmt.money(row["total_pnl"]))
-        col.caption(
-            f"realized {fmt.money(row['realized_gross'])} · fees {fmt.money(-row['fees'])} · "
-            f"funding {fmt.money(row['funding'])} · unrealized {fmt.money(row['unrealized_change'])}"
-        )
+        parts = {
+            "realized": row["realized_gross"],
+            "fees": -row["fees"],
+            "funding": row["funding"],
+            "unrealized": row["unrealized_change"],
+        }
+        col.caption(" · ".join(unbroken(f"{k} {fmt.money(v)}") for k, v in parts.items()))
 
     last = daily[daily["day"] == daily["day"].max()]
     aum = last["account_value_close"].sum()

@@ -91,21 +91,22 @@ def check(reader: MartReader, period: Period, accounts: list[str]) -> list[Gap]:
         return gaps
     last_run = runs["finished_at"].max()
     verified = reader.df(
-        "SELECT database, table, max(verified_at) AS verified_at, "
+        # not aliased `verified_at`: ClickHouse would read minIf's column as that aggregate
+        "SELECT database, table, max(verified_at) AS last_verified, "
         "minIf(verified_at, verified_at >= {run:DateTime64(3)}) AS first_after "
         "FROM maicro_monitors.verification_results WHERE status = 'ok' "
         "GROUP BY database, table",
         run=last_run.to_pydatetime(),
     )
-    for column in ("verified_at", "first_after"):
+    for column in ("last_verified", "first_after"):
         verified[column] = pd.to_datetime(verified[column], utc=True)
     by_table: dict[str, Any] = {f"{r.database}.{r.table}": r for r in verified.itertuples()}
     proofs: list[Any] = []  # per table: the first verification that covered the last run
     for table in catalog.data_tables():
         row = by_table.get(table.qualified)
-        if row is None or row.verified_at < last_run:
+        if row is None or row.last_verified < last_run:
             # the data since the last verification (or all of it) is not known to be on the cloud
-            since = pd.Timestamp(row.verified_at).to_pydatetime() if row is not None else None
+            since = pd.Timestamp(row.last_verified).to_pydatetime() if row is not None else None
             gaps.append(Gap("", table.qualified, since, NOT_VERIFIED))
         else:
             proofs.append(row.first_after)

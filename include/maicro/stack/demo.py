@@ -143,7 +143,7 @@ def _start_airflow(env: dict[str, str]) -> str:
             for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
         )
 
-    services.wait_until(healthy, 240, "Airflow /api/v2/monitor/health all healthy", "airflow")
+    services.wait_until(healthy, 600, "Airflow /api/v2/monitor/health all healthy", "airflow")
     _unpause_project_dags(url, _airflow_password(home))
     _say(f"Airflow UI at {url}  (user admin, password {_airflow_password(home)})")
     return url
@@ -155,7 +155,7 @@ def _airflow_cli(args: list[str], env: dict[str, str]) -> None:
     )
 
 
-def _unpause_project_dags(url: str, password: str, timeout_s: float = 240) -> None:
+def _unpause_project_dags(url: str, password: str, timeout_s: float = 600) -> None:
     """Unpause every DAG in dags/ once the DAG processor has registered it (REST API)."""
     wanted = {path.stem for path in (settings.project_root() / "dags").glob("*.py")}
     token = _post_json(f"{url}/auth/token", {"username": "admin", "password": password})
