@@ -27,6 +27,11 @@ def test_one_dag_per_file_named_after_it(dagbag):
         assert Path(info["fileloc"]).stem == dag_id
 
 
+# The transform's one dbt build: a retry would clear the per-node statuses its sensors read, and
+# cosmos skips the producer's retries anyway (maicro.transform.dbt_graph); each sensor retries.
+NEVER_RETRIED = {"dbt.dbt_producer_watcher"}
+
+
 def test_conventions(dagbag):
     for dag_id, info in dagbag["dags"].items():
         verb = dag_id.split("_")[0]
@@ -42,7 +47,7 @@ def test_conventions(dagbag):
         assert info["doc_md"], f"{dag_id} has no doc_md"
         assert info["tags"], f"{dag_id} has no tags"
         assert info["owner"] and info["owner"] != "airflow", f"{dag_id} has the default owner"
-        low = {t: r for t, r in info["retries"].items() if r < 2}
+        low = {t: r for t, r in info["retries"].items() if r < 2 and t not in NEVER_RETRIED}
         assert not low, f"{dag_id}: tasks with retries < 2: {low}"
         silent = [t for t, c in info["failure_callbacks"].items() if "AlertNotifier" not in c]
         assert not silent, f"{dag_id}: tasks without the AlertNotifier failure callback: {silent}"

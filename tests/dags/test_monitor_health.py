@@ -1,7 +1,9 @@
 """`airflow dags test monitor_health` as the scheduler would run it, against a real simulator and the
 real ClickHouse pair: a feed fault is probed, judged, stored and alerted once (a second run in the
 same state sends nothing), a task that raises reaches the on-call engineer through the
-AlertNotifier failure callback. Emails land in the file transport's outbox.
+AlertNotifier failure callback, a DAG that has not succeeded within its interval fires once, and
+the SQL check operator (common-sql, on the ClickHouse DbApiHook) fails on a real verification
+mismatch and alerts once. Emails land in the file transport's outbox.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from maicro.hyperliquid.simulator import SimConfig, start_simulator
 
-from tests.dags.airflow_helpers import run_dag_test, session_env
+from tests.dags.airflow_helpers import AIRFLOW, run_dag_test, session_env
 
 ONCALL = "oncall@example.com"
 
@@ -140,31 +142,106 @@ def test_a_dag_that_has_not_succeeded_within_its_interval_fires_once(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     succeeded = time.time()
 
-    # Inside that run the check task saw monitor_health never succeed: fired. Now it has.
+    # Whether that run's own check task fired (no earlier success of monitor_health in this
+    # Airflow DB) depends on the tests before; either way the alert is not open now.
     now = int(succeeded * 1000)
     fresh = _monitor_run(env, now)
     assert fresh["results"][key][0] == "ok", fresh["results"][key]
-    assert [e for e in fresh["events"] if e[0] == key] == [[key, "resolved"]]
+    assert [e for e in fresh["events"] if e[0] == key] in ([], [[key, "resolved"]])
 
+    def history() -> list[str]:
+        rows = _rows(
+            fresh_clickhouse,
+            "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+            "ORDER BY event_at",
+            k=key,
+        )
+        return [event for (event,) in rows]
+
+    def fired_emails() -> int:
+        return _subjects(outbox_of(env), "dag_success monitor_health").count(
+            "[maicro FIRED] fail: dag_success monitor_health"
+        )
+
+    before, emails_before = history(), fired_emails()
+    assert before in ([], ["fired", "resolved"]), before
     overdue = _monitor_run(env, now + 15 * 60_000)  # no successful run for 15 min > 10 min
     status, age = overdue["results"][key]
     assert status == "fail" and 15 * 60 - 60 < age <= 15 * 60 + 60, (status, age)
     assert [e for e in overdue["events"] if e[0] == key] == [[key, "fired"]]
     again = _monitor_run(env, now + 16 * 60_000)
     assert [e for e in again["events"] if e[0] == key] == []
-    history = _rows(
-        fresh_clickhouse,
-        "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
-        "ORDER BY event_at",
-        k=key,
-    )
-    assert history == [("fired",), ("resolved",), ("fired",)]
-    assert sorted(_subjects(outbox_of(env), "dag_success monitor_health")) == [
-        "[maicro FIRED] fail: dag_success monitor_health",
-        "[maicro FIRED] fail: dag_success monitor_health",
-        "[maicro RESOLVED] ok: dag_success monitor_health",
-    ]  # the outbox's names are not chronological; the history above is
+    assert history() == [*before, "fired"]
+    assert fired_emails() == emails_before + 1
 
 
 def outbox_of(env: dict[str, str]) -> Path:
     return Path(env["MAICRO_EMAIL_OUTBOX"])
+
+
+def _airflow(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [AIRFLOW, *args], capture_output=True, text=True, timeout=600,
+        env={**session_env(), **env},
+    )  # fmt: skip
+
+
+def test_a_verification_mismatch_fails_the_sql_check_operator_and_alerts_once(
+    monitored, fresh_clickhouse, tmp_path
+):
+    """The SQLCheckOperator task on the clickhouse_local_monitor connection (the DbApiHook over
+    clickhouse-connect's DB-API) fails on a partition altered on the cloud; its alert fires once
+    through the alerts' memory and resolves once the repair verifies clean."""
+    from maicro.replication.run import replicate, verify
+
+    from tests.integration.replication_helpers import admin, seed_fills
+
+    _, outbox, env = monitored
+    env["MAICRO_HEALTH_CONFIG"] = _config(tmp_path)
+    quiet = {"log": lambda *_: None}
+    key = "sql_verification_clean:monitor_health"
+    seed_fills(48)
+    replicate(**quiet)
+    assert verify(**quiet).mismatched == []
+
+    def check(date: str) -> str:
+        """The task's final state (`airflow tasks test` exits 0 either way), and its log."""
+        result = _airflow("tasks", "test", "monitor_health", "verification_clean", date, env=env)
+        log = result.stdout + result.stderr
+        states = [w.split("=")[1] for w in log.split() if w.startswith("new_state=")]
+        assert states, log[-3000:]
+        return states[-1], log
+
+    assert check("2026-12-01T13:00:00+00:00")[0] == "success"
+    admin(
+        "cloud",
+        "ALTER TABLE hyperliquid.fills UPDATE px = px * 2 WHERE time < '2026-01-01 12:00:00' "
+        "SETTINGS mutations_sync = 1",
+    )
+    assert verify(**quiet).mismatched
+    state, log = check("2026-12-01T13:01:00+00:00")
+    assert state == "failed", log[-3000:]
+    assert "AirflowFailException: Test failed" in log and "every_table_verified_equal" in log
+    assert check("2026-12-01T13:02:00+00:00")[0] == "failed"
+    events = _rows(
+        fresh_clickhouse,
+        "SELECT toString(event), status FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+        "ORDER BY event_at",
+        k=key,
+    )
+    assert events == [("fired", "fail")]
+    assert _subjects(outbox, key.split(":")[0]) == [
+        "[maicro FIRED] fail: sql_verification_clean monitor_health"
+    ]
+
+    from tests.conftest import run_maicro
+
+    run_maicro("replicate", "--repair", check=True)
+    assert verify(**quiet).mismatched == []
+    assert check("2026-12-01T13:03:00+00:00")[0] == "success"
+    assert _rows(
+        fresh_clickhouse,
+        "SELECT toString(event) FROM maicro_monitors.alerts WHERE alert_key = {k:String} "
+        "ORDER BY event_at",
+        k=key,
+    ) == [("fired",), ("resolved",)]

@@ -129,7 +129,9 @@ def _producer_first(group: Any) -> None:
     producer_id = f"{group.group_id}.{PRODUCER_TASK}"
     tasks = {task.task_id: task for task in group.dag.tasks}
     producer = tasks[producer_id]
-    # cosmos skips the producer's retry by design, so retrying it only delays the sensors
+    # No retries: a retry would clear the XCom statuses every sensor reads (they would all fall
+    # back to running dbt themselves), and cosmos skips the producer's retry anyway. With the
+    # failed build's statuses kept, only the failed nodes' sensors fail, and retry alone.
     producer.retries = 0
     # Two runs may be active (the DAG's max_active_runs), so that a run's build can start while
     # the previous run's sensors still report; but never two builds at once.
