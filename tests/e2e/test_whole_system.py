@@ -216,6 +216,8 @@ def test_airflow_ui_logged_in_shows_the_dags_and_a_task_per_model(system):
         for dag_id in DAGS:
             page.get_by_text(dag_id, exact=True).first.wait_for(timeout=60000)
         listing = page_screenshot(page, "system-airflow-dags")
+        # the grid draws only the rows in view: a page tall enough for every model's row
+        page.set_viewport_size({"width": 1500, "height": 4200})
         page.goto(f"{system.airflow}/dags/transform_analytics", wait_until="networkidle")
         # cosmos nests each model's run and tests in a group: open them all (the grid's own
         # "Expand all task groups" button, or its keyboard shortcut `e`)
@@ -240,6 +242,10 @@ def test_every_dashboard_tab_renders(system):
         for tab, drawn in TABS.items():
             page.goto(f"{base}/?tab={tab}", wait_until="networkidle")
             page.get_by_text(drawn).first.wait_for(timeout=120000)
+            # every placeholder replaced: the charts (plotly) are drawn, not still loading
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=stSkeleton]')", timeout=120000
+            )
             page.wait_for_load_state("networkidle")
             png = page_screenshot(page, f"system-dashboard-{tab}")
             assert not is_blank(png), png
