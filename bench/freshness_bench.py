@@ -48,8 +48,10 @@ def _environment(state: Path, mode: str) -> dict[str, str]:
         state,
         MAICRO_INGEST_SCHEDULE="* * * * *",
         MAICRO_TRANSFORM_EXECUTION_MODE=mode,
-        # ~1.4 fills a minute per account (the demo's 150 a day gives a handful in 20 min)
+        # fills all along: ~1.4 a minute per account, rebalancing every 15 min (the demo's 150 a
+        # day every 4 h trade in the first 2 h of each period, and a window may see none)
         MAICRO_SIMULATOR_FILLS_PER_DAY="2000",
+        MAICRO_SIMULATOR_REBALANCE_HOURS="0.25",
     )
 
 

@@ -379,6 +379,12 @@ class Settings(BaseSettings):
         "raises it to have enough fills to time).",
         150.0,
     )
+    maicro_simulator_rebalance_hours: float = _section(
+        "Demo",
+        "How often that simulator's strategies rebalance, hours (must divide 24); fills come in "
+        "the first half of each period, so the freshness bench shortens it to trade all along.",
+        4.0,
+    )
     maicro_airflow_port: Port = _section(
         "Demo", "Port of the Airflow UI/API that `make demo` starts.", 8080
     )

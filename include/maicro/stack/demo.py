@@ -87,6 +87,8 @@ def _start_simulator(env: dict[str, str]) -> dict[str, str]:
             str(SIMULATED_HISTORY_DAYS),
             "--fills-per-day",
             str(settings.get().maicro_simulator_fills_per_day),
+            "--rebalance-hours",
+            str(settings.get().maicro_simulator_rebalance_hours),
         ],
         env=env,
     )

@@ -29,6 +29,12 @@ def register(subparsers) -> None:
         help="clock speed: 0 frozen, 1 real time, 1440 = a day per minute",
     )
     p.add_argument("--fills-per-day", type=float, default=150.0)
+    p.add_argument(
+        "--rebalance-hours",
+        type=float,
+        default=4.0,
+        help="strategy decision cadence (must divide 24 h); its orders fill in the first half",
+    )
     p.add_argument("--liquidations", action="store_true", help="occasionally liquidate a position")
     p.add_argument("--no-rate-limit", action="store_true", help="do not answer 429")
     p.set_defaults(func=run)
@@ -44,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             days=args.days,
             speed=args.speed,
             fills_per_day=args.fills_per_day,
+            rebalance_hours=args.rebalance_hours,
             liquidations=args.liquidations,
             rate_limit=not args.no_rate_limit,
         ).resolved()
