@@ -236,6 +236,18 @@ def test_smtp_refusal_fails_at_once_with_the_servers_reply(smtp_inbox, fresh_cli
     assert _deliveries(fresh_clickhouse)[-1][2] == "failed"
 
 
+def test_a_missing_smtp_connection_is_named_with_how_to_set_it(fresh_clickhouse, monkeypatch):
+    monkeypatch.setenv("MAICRO_EMAIL_TRANSPORT", "smtp")
+    monkeypatch.setenv("MAICRO_SMTP_CONN_ID", "fund_smtp")
+    monkeypatch.delenv("AIRFLOW_CONN_FUND_SMTP", raising=False)
+    with pytest.raises(
+        DeliveryError, match="'fund_smtp' is not configured.*AIRFLOW_CONN_FUND_SMTP"
+    ) as err:
+        deliver_once("daily_pnl", "2026-03-09", _email())
+    assert not err.value.retryable
+    assert _deliveries(fresh_clickhouse)[-1][2] == "failed"
+
+
 def test_rows_sent_under_the_reports_earlier_key_name_still_count(resend_fake, fresh_clickhouse):
     """Before the names were unified, keys were made from `daily_report` (rows said `daily_pnl`):
     such a delivered period is not sent again; a new one is keyed by the report's one name."""

@@ -16,6 +16,7 @@ from maicro.delivery.message import DeliveryError, Email, SendResult, to_mime
 
 def send(email: Email) -> SendResult:
     from airflow.providers.smtp.hooks.smtp import SmtpHook
+    from airflow.sdk.exceptions import AirflowException
 
     conn_id = settings.get().maicro_smtp_conn_id
     message = to_mime(email)
@@ -23,6 +24,14 @@ def send(email: Email) -> SendResult:
         with SmtpHook(smtp_conn_id=conn_id) as hook:
             client = cast(smtplib.SMTP, hook.get_conn()._smtp_client)
             client.send_message(message, email.sender, list(email.recipients))
+    except AirflowException as exc:
+        # the provider's own words are "SMTP connection is not found." (which one, set how?)
+        raise DeliveryError(
+            f"SMTP connection {conn_id!r} is not configured ({exc}): set "
+            f"AIRFLOW_CONN_{conn_id.upper()}=smtp://user:password@host:port or create it in "
+            "Airflow, or choose another MAICRO_EMAIL_TRANSPORT",
+            retryable=False,
+        ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         # Every recipient refused (a partial refusal still delivers to the others): permanent
         # unless all refusals are 4xx (mailbox busy, greylisting).

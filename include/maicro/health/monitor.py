@@ -85,9 +85,11 @@ def run_once(
     config: HealthConfig | None = None,
     channels: dict[str, alerts.Sender] | None = None,
     dbt_target: Path | None = None,
+    alerted_elsewhere: frozenset[str] = frozenset(),
 ) -> MonitorRun:
     """Probe (every configured endpoint), optionally `dbt source freshness`, every check, then
-    store and alert. `now_ms` is injectable so that reminders can be tested with a clock."""
+    store and alert. `now_ms` is injectable so that reminders can be tested with a clock.
+    Checks named in `alerted_elsewhere` are stored but not alerted on (another task owns them)."""
     from maicro.clickhouse.client import connect
 
     config = config or load()
@@ -116,7 +118,11 @@ def run_once(
         notifier = connect("local", "notifier")
         try:
             run.events = alerts.process(
-                run.results, config=config, client=notifier, now_ms=run.now_ms, channels=channels
+                [r for r in run.results if r.check_name not in alerted_elsewhere],
+                config=config,
+                client=notifier,
+                now_ms=run.now_ms,
+                channels=channels,
             )
         finally:
             notifier.close()
@@ -144,13 +150,17 @@ def probe_step() -> str:
 
 
 def check_step(now_ms: int) -> str:
-    """The DAG's check task: checks (freshness when due), stored, alerts; a summary line."""
+    """The DAG's check task: checks (freshness when due), stored, alerts; a summary line.
+    Verification and reconciliation alert through the DAG's SQL check tasks instead."""
+    from maicro.health.sql_checks import ALERTED_BY_SQL_TASKS
+
     config = load()
     run = run_once(
         now_ms=now_ms,
         run_probe=False,
         run_freshness=freshness_due(now_ms, config),
         config=config,
+        alerted_elsewhere=ALERTED_BY_SQL_TASKS,
     )
     bad = [r for r in run.results if r.status != "ok"]
     events = ", ".join(f"{e.event} {e.alert_key}" for e in run.events) or "no alert events"

@@ -6,7 +6,9 @@ named after the check, with the query that found it in its log, and the provider
 the judging (`SQLCheckOperator`: every value of the first row true; `SQLColumnCheckOperator`: a
 column's min/max within bounds). The alert still goes through `maicro.health.alerts` (fired once,
 resolved when the task next succeeds: `notifier.SqlCheckAlertNotifier`). `maicro health` (no Airflow)
-keeps judging the same conditions with its Python checks.
+keeps judging the same conditions with its Python checks; in Airflow those checks are still
+run and stored (the dashboard shows them) but alert only through the SQL tasks
+(`ALERTED_BY_SQL_TASKS`), so one condition raises one alert.
 
 Only conditions one server can answer in one query are here: the latest verification (local run
 log) and the reconciliation residual (cloud mart). Replication lag compares two servers.
@@ -17,6 +19,9 @@ from __future__ import annotations
 from maicro import catalog
 from maicro.clickhouse.airflow_connections import conn_id
 from maicro.health.config import load
+
+# Python checks (maicro.health.checks names) whose alerts the SQL tasks raise in Airflow.
+ALERTED_BY_SQL_TASKS = frozenset({"verification", "reconciliation"})
 
 # SQLCheckOperator: fails unless every value of the first row is true.
 VERIFICATION_CLEAN = """
