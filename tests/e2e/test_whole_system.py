@@ -219,13 +219,11 @@ def test_airflow_ui_logged_in_shows_the_dags_and_a_task_per_model(system):
         # the grid draws only the rows in view: a page tall enough for every model's row
         page.set_viewport_size({"width": 1500, "height": 4200})
         page.goto(f"{system.airflow}/dags/transform_analytics", wait_until="networkidle")
-        # cosmos nests each model's run and tests in a group: open them all (the grid's own
-        # "Expand all task groups" button, or its keyboard shortcut `e`)
-        expand = page.get_by_role("button", name="Expand all task groups")
-        if expand.count():
-            expand.first.click()
-        else:
-            page.keyboard.press("e")
+        # cosmos nests each model's run and tests in a group: open them all with the grid's own
+        # "Expand all task groups" button (drawn once the grid knows its groups)
+        expand = page.get_by_test_id("expand-all-button").first
+        expand.wait_for(timeout=120000)
+        expand.click()
         page.wait_for_load_state("networkidle")
         grid = page_screenshot(page, "system-airflow-transform-grid")
         # one row per model in the grid (names as cosmos renders them)
