@@ -102,7 +102,15 @@ class Demo:
         for port in sorted(ports):
             with socket.socket() as sock:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind(("127.0.0.1", port))  # fails while anything still listens there
+                try:  # what a restarted demo does: fails while anything holds the port
+                    sock.bind(("127.0.0.1", port))
+                except OSError as exc:
+                    held = [
+                        f"{c.status} {c.laddr} -> {c.raddr or '-'} pid {c.pid}"
+                        for c in psutil.net_connections("tcp")
+                        if c.laddr and c.laddr.port == port
+                    ]
+                    raise AssertionError(f"port {port} still taken ({exc}): {held}") from exc
 
 
 @pytest.fixture

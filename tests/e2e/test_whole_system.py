@@ -111,11 +111,28 @@ class System:
         return runs
 
     def wait_every_dag_succeeded(self) -> None:
-        self.wait(
-            lambda: all(self.successful_runs(dag_id) for dag_id in DAGS),
-            1200,
-            "a successful run of every DAG",
-        )
+        waiting = list(DAGS)
+
+        def all_succeeded() -> bool:
+            waiting[:] = [d for d in waiting if not self.successful_runs(d)]
+            return not waiting
+
+        try:
+            self.wait(all_succeeded, 1200, "a successful run of every DAG")
+        except AssertionError as exc:
+            raise AssertionError(
+                f"no successful run of {self.run_states(waiting)}\n{exc}"
+            ) from None
+
+    def run_states(self, dag_ids: list[str]) -> dict[str, list[str]]:
+        """The latest runs' states of these DAGs, newest first: what a failure message needs."""
+        return {
+            d: [
+                f"{r['run_id']}: {r['state']}"
+                for r in self.api(f"dags/{d}/dagRuns?order_by=-run_after&limit=5")["dag_runs"]
+            ]
+            for d in dag_ids
+        }
 
 
 @pytest.fixture(scope="module")

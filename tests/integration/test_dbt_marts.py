@@ -11,6 +11,7 @@ One real `maicro transform` builds everything; each test reads one mart.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -543,3 +544,47 @@ def test_docs_describe_every_mart_and_column(built, dbt_env):
             if not node["columns"].get(c, {}).get("description", "").strip()
         ]
         assert not undocumented, f"{node['name']}: {undocumented}"
+
+
+def test_docs_site_is_served_and_its_port_is_free_again_at_once(built, dbt_env):
+    """`maicro docs` serves the site; stopped after answering, it can start again on the same
+    port straight away (a demo restarted by Ctrl-C then `make demo` must not find it taken)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from maicro.devtools.demo_env import free_port
+
+    run_maicro("docs", "--no-serve", env=dbt_env, check=True, timeout=600)
+    port = free_port()
+    maicro = str(Path(sys.executable).parent / "maicro")
+    env = {**os.environ, **dbt_env}
+    for attempt in range(2):
+        server = subprocess.Popen(
+            [maicro, "docs", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert server.poll() is None, f"start {attempt + 1}: {server.stdout.read()}"
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                        time.sleep(0.3)  # the server closes first: its side lingers in TIME_WAIT
+                        page = r.read().decode()
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, "the docs site never answered"
+                    time.sleep(0.5)
+            assert "dbt" in page and "<html" in page.lower()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/manifest.json", timeout=5) as r:
+                assert "fct_pnl_daily" in r.read().decode()
+        finally:
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=30) == 0

@@ -148,6 +148,11 @@ def test_maicro_health_exits_zero_while_all_is_ok_and_one_while_a_check_fails(
     handle, _, env = feed
     # No stray dbt artifacts or Airflow metadata of the developer's checkout judged here.
     env |= {"DBT_TARGET_PATH": str(tmp_path / "dbt"), "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    # Nor the `dbt source freshness` verdict an earlier test left in the session's state dir
+    # (about data since reset): the monitor DAG runs freshness, `maicro health` only reads it.
+    from maicro.health.freshness import freshness_dir
+
+    (freshness_dir() / "sources.json").unlink(missing_ok=True)
     _ingest_recent(handle, env)
     run_maicro("health", "--no-alerts", env=env)  # its own probe rows and results: replicated
     run_maicro("replicate", env=env, check=True, timeout=300)  # like every other table

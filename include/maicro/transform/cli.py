@@ -76,5 +76,4 @@ def _docs(args: argparse.Namespace) -> int:
     print(f"docs generated: {index}")
     if args.no_serve:
         return 0
-    print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
-    return runner.serve_docs(port=args.port, target=args.target)
+    return runner.serve_docs(port=args.port)

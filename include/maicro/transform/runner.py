@@ -6,6 +6,7 @@ cosmos tasks and by hand, and a dbt crash can never take the caller down with it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -133,16 +134,24 @@ def generate_docs(*, target: str = "cloud") -> Path:
     return artifacts_dir() / "index.html"
 
 
-def serve_docs(*, port: int, target: str = "cloud") -> int:
-    """`dbt docs serve` in the foreground until interrupted."""
-    cmd = [
-        str(dbt_executable()),
-        "docs",
-        "serve",
-        "--port",
-        str(port),
-        "--no-browser",
-        "--host",
-        "127.0.0.1",
-    ]
-    return subprocess.call(cmd, cwd=project_dir(), env=dbt_environment(target))
+def serve_docs(*, port: int) -> int:
+    """Serve the generated site (index.html, manifest.json, catalog.json in artifacts_dir()) on
+    127.0.0.1 until interrupted: what `dbt docs serve` does, minus its one flaw. dbt's
+    socketserver.TCPServer does not set SO_REUSEADDR, so the server side of every request it
+    answered lingers in TIME_WAIT for a minute after a stop and a restarted demo could not bind
+    its port; http.server's ThreadingHTTPServer sets it."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = artifacts_dir()
+    if not (site / "index.html").exists():
+        raise MaicroError(f"no docs site in {site}: run `maicro docs --no-serve` first")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise MaicroError(f"cannot serve the docs on 127.0.0.1:{port}: {exc.strerror}") from exc
+    with server, contextlib.suppress(KeyboardInterrupt):
+        print(f"serving {site} on http://127.0.0.1:{port} (Ctrl-C to stop)", flush=True)
+        server.serve_forever()
+    return 0
