@@ -126,7 +126,7 @@ def test_secrets_only_from_the_environment():
     for name, service in SERVICES.items():
         for key, value in (service.get("environment") or {}).items():
             if (
-                re.search(r"PASSWORD|SECRET|FERNET|_KEY$", key)
+                re.search(r"PASSWORD|_SECRET$|FERNET|_KEY$", key)  # not SECRETS__BACKEND
                 or "://" in str(value)
                 and "@" in str(value)
             ):
@@ -141,6 +141,21 @@ def test_airflow_runs_celery_on_postgres_and_redis():
     lock = (ROOT / "requirements.lock").read_text()
     for package in ("apache-airflow-providers-celery==", "psycopg2-binary==", "redis=="):
         assert package in lock, f"{package} missing from requirements.lock"
+
+
+def test_every_app_service_has_every_role_password_and_the_connections_backend():
+    """The init job creates every role's user, and Airflow's tasks connect as their roles through
+    the secrets backend: each needs every MAICRO_<ROLE>_PASSWORD (a role added to settings.ROLES
+    must be added here too)."""
+    from maicro import settings
+    from maicro.clickhouse.airflow_connections import SECRETS_BACKEND
+
+    for name in [*APP_SERVICES, "maicro-init"]:
+        env = SERVICES[name]["environment"]
+        missing = [r for r in settings.ROLES if settings.password_variable(r) not in env]
+        assert not missing, f"{name} lacks the passwords of {missing}"
+    for name in AIRFLOW_SERVICES:
+        assert SERVICES[name]["environment"]["AIRFLOW__SECRETS__BACKEND"] == SECRETS_BACKEND
 
 
 def test_image_is_built_from_the_lock_file():

@@ -1,9 +1,11 @@
 """ClickHouse as Airflow connections: one per (server, role), built from the same settings and
-endpoint resolution the CLI connects with, handed to Airflow as AIRFLOW_CONN_* variables by
-`maicro.stack.airflow_env` (the one place Airflow's environment is built).
+endpoint resolution the CLI connects with, and served to every Airflow component by the secrets
+backend `maicro.clickhouse.airflow_secrets.ClickHouseConnections` (set as
+AIRFLOW__SECRETS__BACKEND by `maicro.stack.airflow_env` and by docker-compose.yaml).
 
 Why derived, not configured: Airflow and `maicro` then cannot disagree about where ClickHouse is
-or which password a role has (embedded servers publish their ports in the state dir at start).
+or which password a role has (embedded servers publish their ports in the state dir at start,
+and a connection is built when it is asked for, so a restarted server's new port is used).
 Airflow finds the hook of the `clickhouse_connect` type (`maicro.clickhouse.airflow_hook`) through
 the package's `apache_airflow_provider` entry point, `provider_info` (this module imports no
 Airflow: providers are discovered while Airflow's configuration loads).
@@ -20,6 +22,8 @@ CONN_TYPE = "clickhouse_connect"
 SERVERS = ("local", "cloud")
 # Airflow tasks never need the admin role (migrations and users are `maicro clickhouse` work).
 AIRFLOW_ROLES = tuple(r for r in settings.ROLES if r != "admin")
+# AIRFLOW__SECRETS__BACKEND for every Airflow component (named here: this module imports no Airflow)
+SECRETS_BACKEND = "maicro.clickhouse.airflow_secrets.ClickHouseConnections"
 
 
 def conn_id(server: str, role: str) -> str:
@@ -27,30 +31,32 @@ def conn_id(server: str, role: str) -> str:
     return f"clickhouse_{server}_{role}"
 
 
-def connections() -> dict[str, str]:
-    """AIRFLOW_CONN_* variables for every role on every server whose endpoint resolves now (an
-    embedded server that is not running has no port yet, and no connection)."""
+def connection(conn_id_: str) -> str | None:
+    """The connection `conn_id_` names, as Airflow's JSON; None for an id that is not ours, a
+    role Airflow has no business with, or a server whose endpoint does not resolve now (an
+    embedded server that is not running has no port yet)."""
     from maicro.clickhouse.endpoints import resolve
     from maicro.errors import MaicroError
 
+    wanted = {conn_id(s, r): (s, r) for s in SERVERS for r in AIRFLOW_ROLES}.get(conn_id_)
+    if wanted is None:
+        return None
+    server, role = wanted
+    try:
+        endpoint = resolve(server)
+    except MaicroError:
+        return None
     config = settings.get()
-    out = {}
-    for server in SERVERS:
-        try:
-            endpoint = resolve(server)
-        except MaicroError:
-            continue
-        for role in AIRFLOW_ROLES:
-            conn = {
-                "conn_type": CONN_TYPE,
-                "host": endpoint.host,
-                "port": endpoint.http_port,
-                "login": settings.user(role),
-                "password": config.password(role),
-                "extra": {"secure": endpoint.secure},
-            }
-            out[f"AIRFLOW_CONN_{conn_id(server, role).upper()}"] = json.dumps(conn)
-    return out
+    return json.dumps(
+        {
+            "conn_type": CONN_TYPE,
+            "host": endpoint.host,
+            "port": endpoint.http_port,
+            "login": settings.user(role),
+            "password": config.password(role),
+            "extra": {"secure": endpoint.secure},
+        }
+    )
 
 
 def provider_info() -> dict[str, Any]:

@@ -12,9 +12,9 @@ from maicro import settings
 
 
 def airflow_environment(home: Path | None = None) -> dict[str, str]:
-    """Airflow's settings, plus one ClickHouse connection per role and running server
-    (`maicro.clickhouse.airflow_connections`)."""
-    from maicro.clickhouse.airflow_connections import connections
+    """Airflow's settings, with the secrets backend that serves one ClickHouse connection per
+    role and server (`maicro.clickhouse.airflow_connections`)."""
+    from maicro.clickhouse.airflow_connections import SECRETS_BACKEND
 
     root = settings.project_root()
     home = Path(home or settings.get().state_dir / "airflow")
@@ -29,5 +29,5 @@ def airflow_environment(home: Path | None = None) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-        **connections(),
+        "AIRFLOW__SECRETS__BACKEND": SECRETS_BACKEND,
     }
