@@ -9,7 +9,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from maicro import catalog, settings
+from maicro import catalog, priorities, settings
 from maicro.catalog import DATA_TYPES
 from maicro.health.notifier import on_failure
 
@@ -60,6 +60,7 @@ def _outlets(data_type: str) -> list[Asset]:
     doc_md=DOC,
     tags=["ingest", "hyperliquid"],
     default_args={
+        **priorities.FRESHNESS_PATH,  # queued before the transform's sensors
         "owner": "data-platform",
         "on_failure_callback": on_failure(),
         "retries": 3,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, AssetAlias, AssetAny, dag, task
-from maicro import catalog
+from maicro import catalog, priorities
 from maicro.health.notifier import on_failure
 
 # Scheduled on what ingestion writes locally (not on replication's own run logs); emits the cloud
@@ -52,6 +52,7 @@ One run at a time (`max_active_runs=1`). Outside Airflow: `maicro replicate`, `m
     doc_md=DOC,
     tags=["replication", "clickhouse"],
     default_args={
+        **priorities.FRESHNESS_PATH,  # queued before the transform's sensors
         "owner": "data-platform",
         "on_failure_callback": on_failure(),
         "retries": 3,

@@ -59,6 +59,7 @@ for dag_id, dag in bag.dags.items():
         "trigger_rules": {t.task_id: str(t.trigger_rule) for t in dag.tasks},
         "max_active_tis_per_dag": {t.task_id: t.max_active_tis_per_dag for t in dag.tasks},
         "failure_callbacks": {t.task_id: [k.__name__ for c in (t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback] if t.on_failure_callback else []) for k in type(c).__mro__] for t in dag.tasks},
+        "priority": {t.task_id: t.priority_weight if str(t.weight_rule).endswith("absolute") else t.priority_weight + sum(r.priority_weight for r in t.get_flat_relatives(upstream=str(t.weight_rule).endswith("upstream"))) for t in dag.tasks},
         "outlets": {t.task_id: [getattr(o, "uri", str(o)) for o in (t.outlets or [])] for t in dag.tasks},
         "schedule": str(getattr(dag.timetable, "summary", "") or getattr(dag.timetable, "description", "")), "timetable": type(dag.timetable).__name__,
     }

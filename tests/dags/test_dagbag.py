@@ -53,6 +53,19 @@ def test_conventions(dagbag):
         assert not silent, f"{dag_id}: tasks without the AlertNotifier failure callback: {silent}"
 
 
+def test_the_data_path_is_queued_before_the_transforms_status_sensors(dagbag):
+    """Executor slots go by priority weight (maicro.priorities): ingest and replicate first, then
+    the transform's one build, then its per-model sensors, which only report what it did."""
+    dags = dagbag["dags"]
+    transform = dags["transform_analytics"]["priority"]
+    producer = transform.pop("dbt.dbt_producer_watcher")
+    sensors = {t: w for t, w in transform.items() if t != "dbt.dbt_producer_watcher_done"}
+    for dag_id in ("ingest_hyperliquid", "replicate_to_cloud"):
+        lowest = min(dags[dag_id]["priority"].values())
+        assert lowest > producer, (dag_id, dags[dag_id]["priority"], producer)
+    assert producer > max(sensors.values()), (producer, sensors)
+
+
 # Runs in a subprocess: parses each DAG file alone with every network connection and every child
 # process refused and recorded, so a DAG that queries ClickHouse, calls the exchange or shells
 # out to dbt while being parsed is named with what it tried.
