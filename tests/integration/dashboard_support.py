@@ -66,6 +66,7 @@ def add_health_records(pair) -> None:
             "INSERT INTO maicro_monitors.health_checks VALUES "
             "(now64(3), 'ingest_heartbeat', 'fills', 'ok', 120, 900, 's', 'fills ingested 2 min ago'),"
             "(now64(3), 'tracking_error', 'momentum', 'fail', 0.09, 0.05, '', 'half L1 above 5%'),"
+            "(now64(3), 'api_rtt', 'http://api.example', 'warn', 900, 800, 'ms', 'slow feed'),"
             "(now64(3), 'dbt_tests', 'build', 'ok', 0, 0, 'tests', 'dbt build: every test passed')"
         )
         client.command(

@@ -183,7 +183,8 @@ def test_health_shows_checks_alerts_and_dag_runs(cloud):
     assert "health monitor has not run yet" not in shown
     frames = [d.value for d in at.dataframe]
     checks = next(f for f in frames if "check_name" in f and "last_threshold" in f)
-    assert "FAIL" in set(checks["last_status"])
+    # What needs attention first: failing, then warning (whatever their names), then ok.
+    assert list(checks["last_status"]) == ["FAIL", "WARN", "ok", "ok"], checks
     dbt = [f for f in frames if "check_name" in f and set(f["check_name"]) == {"dbt_tests"}]
     assert dbt and list(dbt[0]["last_status"]) == ["ok"]
     dags = next(f for f in frames if "dag_id" in f)

@@ -309,7 +309,7 @@ HEALTH_QUERIES = {
         WHERE checked_at >= (SELECT max(checked_at) FROM maicro_monitors.health_checks)
                             - INTERVAL 1 DAY
         GROUP BY check_name, subject
-        ORDER BY last_status = 'ok', check_name, subject
+        ORDER BY multiIf(last_status = 'fail', 0, last_status = 'warn', 1, 2), check_name, subject
         """,
     ),
     "heartbeat": (
