@@ -193,6 +193,32 @@ def test_health_shows_checks_alerts_and_dag_runs(cloud):
     assert len(at.get("plotly_chart")) == 1  # latency p50/p95
 
 
+def test_every_open_alert_is_listed_even_when_a_burst_fires_at_once(cloud):
+    """Seen in CI: 50 failing dbt tests fired in the same second as a feed outage, and the outage
+    fell off a 50-row alert table. Every open alert is listed; resolved ones are capped."""
+    burst = [
+        f"('burst:{i:02}', 'dbt_test', 't{i:02}', 'fired', 'fail', 'x', [], now64(3))"
+        for i in range(60)
+    ]
+    old = [
+        f"('old:{i:02}', 'api_rtt', 'e{i:02}', '{event}', 'ok', 'x', [], now64(3) - toIntervalSecond({offset}))"
+        for i in range(60) for event, offset in (("fired", 7200), ("resolved", 3600 + i))
+    ]  # fmt: skip
+    cloud.command("INSERT INTO maicro_monitors.alerts VALUES " + ",".join(burst + old))
+    try:
+        at = run_tab("health")
+        alerts = next(d.value for d in at.dataframe if "alert_key" in d.value)
+        open_keys = set(alerts.loc[alerts["last_event"] != "resolved", "alert_key"])
+        assert open_keys == {f"burst:{i:02}" for i in range(60)} | {"tracking_error:momentum"}
+        resolved = list(alerts.loc[alerts["last_event"] == "resolved", "alert_key"])
+        assert resolved == [f"old:{i:02}" for i in range(50)]  # the newest resolved first
+        assert "61 open, 50 resolved (newest 50)" in texts(at)
+    finally:
+        cloud.command(
+            "DELETE FROM maicro_monitors.alerts WHERE alert_key LIKE 'burst:%' OR alert_key LIKE 'old:%'"
+        )
+
+
 def test_strategy_filter_narrows_every_tab(cloud):
     at = run_tab("tracking")
     strategies = at.selectbox(key="strategy").options

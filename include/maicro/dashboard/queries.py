@@ -297,6 +297,8 @@ def tracking_error(client, f: Filters) -> dict:
 # its last state): checks of the monitor's last day, runs of the last 7 days. The sort keys
 # end in the time column, so ClickHouse skips the older granules instead of reading a year.
 
+RESOLVED_ALERTS_SHOWN = 50  # the health tab lists every open alert, then this many resolved
+
 HEALTH_QUERIES = {
     "checks": (
         "maicro_monitors.health_checks",
@@ -379,15 +381,25 @@ HEALTH_QUERIES = {
     ),
     "alerts": (
         "maicro_monitors.alerts",
-        """
-        SELECT alert_key, argMax(check_name, event_at) AS last_check,
-               argMax(subject, event_at) AS last_subject, argMax(event, event_at) AS last_event,
-               argMax(status, event_at) AS last_status, argMax(message, event_at) AS last_message,
-               min(event_at) AS first_at, max(event_at) AS last_at
-        FROM maicro_monitors.alerts
-        GROUP BY alert_key
-        ORDER BY last_event = 'resolved', last_at DESC
-        LIMIT 50
+        f"""
+        SELECT alert_key, last_check, last_subject, last_event, last_status, last_message,
+               first_at, last_at
+        FROM (
+            SELECT alert_key, argMax(check_name, event_at) AS last_check,
+                   argMax(subject, event_at) AS last_subject,
+                   argMax(event, event_at) AS last_event,
+                   argMax(status, event_at) AS last_status,
+                   argMax(message, event_at) AS last_message,
+                   min(event_at) AS first_at, max(event_at) AS last_at,
+                   row_number() OVER (PARTITION BY last_event = 'resolved'
+                                      ORDER BY last_at DESC, alert_key) AS nth
+            FROM maicro_monitors.alerts
+            GROUP BY alert_key
+        )
+        -- Every open alert (a burst of failing dbt tests must not hide the one that matters),
+        -- then the newest resolved ones.
+        WHERE last_event != 'resolved' OR nth <= {RESOLVED_ALERTS_SHOWN}
+        ORDER BY last_event = 'resolved', last_at DESC, alert_key
         """,
     ),
 }

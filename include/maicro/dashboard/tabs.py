@@ -12,7 +12,7 @@ import streamlit as st
 from maicro import formatting as fmt
 from maicro import settings
 from maicro.dashboard.data import Unavailable, figure, load, newest_caption
-from maicro.dashboard.queries import LIQUIDITY, SIDES, WINDOWS, Filters
+from maicro.dashboard.queries import LIQUIDITY, RESOLVED_ALERTS_SHOWN, SIDES, WINDOWS, Filters
 
 TE_THRESHOLD_DEFAULT = 0.05  # until settings declares maicro_te_threshold (the reports' setting)
 HEALTH_NOT_RUN = "The health monitor has not run yet"
@@ -354,7 +354,8 @@ def health(f: Filters) -> None:
         st.info("No alerts recorded." if alerts is not None else f"{HEALTH_NOT_RUN}: no alert log.")
     else:
         open_ = alerts[alerts["last_event"].astype(str) != "resolved"]
-        st.caption(f"{len(open_)} open, {len(alerts) - len(open_)} resolved (newest 50)")
+        resolved = len(alerts) - len(open_)
+        st.caption(f"{len(open_)} open, {resolved} resolved (newest {RESOLVED_ALERTS_SHOWN})")
         _table(alerts, {})
 
     st.subheader("Heartbeat per data type")
