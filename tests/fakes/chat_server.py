@@ -1,6 +1,7 @@
 """A loopback webhook that records what apprise posts to it (`json://127.0.0.1:PORT/`), standing in
 for Slack/Telegram/Discord, which are outside this machine. apprise's JSON plugin posts
-`{"title", "message", "type", ...}`; `messages` holds every body received, in order.
+`{"title", "message", "type", ...}`; `messages` holds every body received, in order. Set
+`status` to answer with an error instead (a webhook that is down or refuses the message).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from typing import Any
 class ChatServer:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.status = 200
         messages = self.messages
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                messages.append(json.loads(self.rfile.read(length) or b"{}"))
-                self.send_response(200)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if server.status == 200:
+                    messages.append(body)
+                self.send_response(server.status)
                 self.end_headers()
 
             def log_message(self, *args) -> None:

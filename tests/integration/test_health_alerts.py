@@ -321,6 +321,18 @@ def test_an_alert_reaches_resend_and_the_apprise_chat_once_per_fire_and_resolve(
         assert about_feed(chat.messages, "title") == [title, resolved]
         assert about_feed(chat.messages, "type") == ["failure", "success"]
 
+        # A chat webhook that refuses the message: the alert log names the failed channel, and
+        # the email still goes out.
+        chat.status = 500
+        handle.set_faults(http_5xx="always")
+        refused = run_once()
+        assert _events(refused, url) == [("fired", "api_error_rate")]
+        assert [e.channels for e in refused.events if e.subject == url] == [
+            ("email", "chat:maicro_chat!")
+        ]
+        assert about_feed(resend.fake.sent, "subject") == [title, resolved, title]
+        assert about_feed(chat.messages, "title") == [title, resolved]
+
 
 # --- faults in the data: a simulator-fed pipeline (ingest -> replicate -> transform) -----------
 

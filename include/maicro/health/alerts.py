@@ -145,14 +145,25 @@ def email_sender(recipients: list[str]) -> Sender:
 def chat_sender(conn_id: str) -> Sender:
     def send_chat(event: AlertEvent) -> None:
         from airflow.providers.apprise.hooks.apprise import AppriseHook
-        from apprise import NotifyType
+        from apprise import Apprise, NotifyType
 
         kind = {"resolved": NotifyType.SUCCESS, "fired": NotifyType.FAILURE}
-        AppriseHook(apprise_conn_id=conn_id).notify(
+        # The hook's own notify() drops apprise's verdict, so a chat service that refused the
+        # message would be recorded as reached. Send with the hook's connection config instead
+        # and fail the channel (`chat:<id>!` in the alert log) when nothing accepted it.
+        hook = AppriseHook(apprise_conn_id=conn_id)
+        services = Apprise()
+        hook.set_config_from_conn(conn=hook.get_connection(conn_id), apprise_obj=services)
+        sent = services.notify(
             body=event.message,
             title=event.title,
             notify_type=kind.get(event.event, NotifyType.WARNING),
         )
+        if not sent:
+            raise RuntimeError(
+                f"apprise connection {conn_id!r}: no service accepted the message "
+                "(apprise logged each service's answer)"
+            )
 
     return send_chat
 
