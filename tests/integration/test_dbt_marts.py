@@ -569,6 +569,9 @@ def test_docs_site_is_served_and_its_port_is_free_again_at_once(built, dbt_env):
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # Ctrl-C as in a terminal, also when pytest itself runs as a background job (which
+            # starts with SIGINT ignored, and children inherit that)
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             deadline = time.monotonic() + 120
