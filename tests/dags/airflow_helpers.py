@@ -6,11 +6,13 @@ and records the environment here, so `run_dag_test` can be called from any DAG t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 _SESSION_ENV: dict[str, str] = {}
 
@@ -72,3 +74,30 @@ print("DAGBAG_JSON=" + json.dumps(out))
         if line.startswith("DAGBAG_JSON="):
             return json.loads(line.split("=", 1)[1])
     raise AssertionError(f"DagBag failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+def load_dag(dag_id: str):
+    """Parse one DAG file in-process as Airflow's DagBag does (auto-registered @dag objects)."""
+    from airflow.sdk.definitions._internal.contextmanager import DagContext
+
+    name = f"_dag_test_{dag_id}"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "dags" / f"{dag_id}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    DagContext.current_autoregister_module_name = name
+    DagContext.autoregistered_dags.clear()
+    try:
+        spec.loader.exec_module(module)
+        (dag,) = [d for d, m in DagContext.autoregistered_dags if m is module]
+        return dag
+    finally:
+        DagContext.current_autoregister_module_name = None
+        DagContext.autoregistered_dags.clear()
+        sys.modules.pop(name, None)
+
+
+def asset_uris(condition) -> set[str]:
+    """Every Asset URI of a schedule condition (an Asset, or AssetAny/AssetAll nested)."""
+    if hasattr(condition, "uri"):
+        return {condition.uri}
+    return set().union(*(asset_uris(c) for c in condition.objects))

@@ -1,8 +1,9 @@
 """The report DAGs, built from their `ReportSpec`: one definition for `report_daily_pnl` and
 `report_weekly_risk`, whose DAG files only call `report_dag(<name>)`.
 
-Each is scheduled on the marts it reads (any rebuilt by transform_analytics triggers a run) or
-its deadline cron, whichever comes first; the task's logic is `maicro.reports.report.run_scheduled`
+Each is scheduled on the marts (a run once transform_analytics has rebuilt every one of them:
+the period can only be complete after that, `maicro.reports.completeness`) or its deadline
+cron, whichever comes first; the task's logic is `maicro.reports.report.run_scheduled`
 (testable without Airflow). Imports Airflow, so only DAG files import this module.
 """
 
@@ -23,8 +24,8 @@ from maicro.reports import specs
 _DOC = """
 ### {title}: {what}
 
-* **Scheduled on** the marts it reads (Assets `clickhouse://cloud/analytics/<mart>`) **or** the
-  deadline cron `{deadline}` (UTC, setting `{setting}`).
+* **Scheduled on** every mart rebuilt since its last run (Assets
+  `clickhouse://cloud/analytics/<mart>`, all of them) **or** the deadline cron `{deadline}` (UTC, setting `{setting}`).
 * A mart-triggered run sends only when the run logs show the period complete (ingested for every
   account and data type, verified on the cloud, the marts rebuilt after that verification); the
   deadline run sends anyway with a banner naming what is missing.
@@ -36,8 +37,10 @@ _DOC = """
 
 def report_dag(name: str) -> DAG:
     spec = specs.get(name)
+    # All of them, not any: completeness needs every mart rebuilt after the verification, and
+    # with "any" each transform run's eight mart events started four or five report runs.
     fresh_marts = functools.reduce(
-        operator.or_, [Asset(catalog.mart_uri(m)) for m in catalog.MARTS]
+        operator.and_, [Asset(catalog.mart_uri(m)) for m in catalog.MARTS]
     )
     deliveries = Asset(catalog.by_name("maicro_monitors.report_deliveries").asset_uri("local"))
     doc = _DOC.format(title=spec.title, what=spec.what, deadline=spec.deadline, name=spec.name,
