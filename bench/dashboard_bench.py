@@ -179,8 +179,11 @@ def run(args, tmp: Path) -> int:
     from maicro.dashboard.cli import APP
     from maicro.dashboard.tabs import TABS
     from maicro.transform import runner
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
+    # outside `streamlit run` every cached call and script run warns that there is no runtime
+    set_log_level("error")
     admin = connect("cloud", "admin")
     sim = simulator(args.days, args.fills_per_day)
     t0 = time.perf_counter()

@@ -590,4 +590,7 @@ def test_docs_site_is_served_and_its_port_is_free_again_at_once(built, dbt_env):
                 assert "fct_pnl_daily" in r.read().decode()
         finally:
             server.send_signal(signal.SIGINT)
-            assert server.wait(timeout=30) == 0
+            try:
+                assert server.wait(timeout=30) == 0
+            finally:
+                server.kill()  # never left serving behind a failed test
