@@ -470,6 +470,22 @@ def test_targets_breach_an_unexplained_ledger_event_and_a_dbt_test_fire_once(
     assert _by_key(run_once(now_ms=END + 180_000, run_probe=False), watched) == {}
 
 
+def test_generating_the_docs_site_leaves_the_dbt_test_verdict_alone(piped):
+    """`maicro docs` (the demo runs it after its first build) runs `dbt docs generate`, whose
+    run_results.json lists every test as "success" without running it. Seen on the demo's health
+    tab: 86 failing dbt tests and as many alerts. The monitor keeps the last build's verdict."""
+    _, env, _ = piped
+
+    def verdict(now_ms: int) -> dict[str, str]:
+        run = run_once(now_ms=now_ms, run_probe=False)
+        return {r.alert_key: r.status for r in run.results if r.check_name.startswith("dbt_test")}
+
+    before = verdict(END + 240_000)
+    assert "dbt_tests:build" in before, before
+    run_maicro("docs", "--no-serve", env=env, check=True, timeout=600)
+    assert verdict(END + 300_000) == before
+
+
 def test_data_that_stops_arriving_fires_the_heartbeat_once_and_resolves(piped):
     """No ingest for 45 minutes (the schedule promises every minute; fail past 30 min): each
     (data type, account) heartbeat fires once, says nothing more, and resolves when ingestion

@@ -498,13 +498,16 @@ def _generated_ms(artifact: dict) -> int | None:
         return None
 
 
+TEST_RUNNING_COMMANDS = ("build", "test")  # the dbt commands whose run_results hold test verdicts
+
+
 def dbt_tests(ctx: Context) -> list[CheckResult]:
     """Failing or warning dbt tests of the last `dbt build` (target/run_results.json)."""
     from maicro.transform.runner import artifacts_dir
 
     results = _artifact((ctx.dbt_target or artifacts_dir()) / "run_results.json")
-    if results is None:
-        return []
+    if results is None or results.get("args", {}).get("which") not in TEST_RUNNING_COMMANDS:
+        return []  # e.g. `dbt docs generate` lists every test as "success" without running it
     at = _generated_ms(results)
     tests = [r for r in results.get("results", []) if r.get("unique_id", "").startswith("test.")]
     if not tests:

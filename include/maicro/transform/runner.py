@@ -129,8 +129,17 @@ def artifacts_dir() -> Path:
 
 
 def generate_docs(*, target: str = "cloud") -> Path:
-    """`dbt docs generate`: the static site (index.html, manifest, catalog) in the target path."""
-    run_dbt(["docs", "generate"], target=target)
+    """`dbt docs generate`: the static site (index.html, manifest, catalog) in the target path.
+
+    dbt also writes a run_results.json there that lists every test as `success` without running
+    it; the last build's results, which the health monitor reads, are put back afterwards."""
+    results = artifacts_dir() / "run_results.json"
+    kept = results.read_bytes() if results.exists() else None
+    try:
+        run_dbt(["docs", "generate"], target=target)
+    finally:
+        if kept is not None:
+            results.write_bytes(kept)
     return artifacts_dir() / "index.html"
 
 
