@@ -27,6 +27,7 @@ import functools
 import gc
 import random
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -88,6 +89,11 @@ class Simulator:
         self.config = cfg
         self.origin = cfg.start_ms - cfg.start_ms % DAY_MS
         self.clock = SimClock(cfg.now_ms, cfg.speed)
+        if cfg.speed == 1 and (config is None or config.now_ms is None):
+            # Real time from now: resolved() floors `now` to the minute for the data, but a
+            # clock anchored there would run up to 59 s behind the wall clock for ever, which
+            # the health probe reports as the exchange's clock skew.
+            self.clock.set_now(int(time.time() * 1000))
         self.market = Market(cfg.coins, self.origin, cfg.seed, cfg.tick_ms)
         n = cfg.n_accounts
         self.addresses = [account_address(cfg.seed, i) for i in range(n)]
