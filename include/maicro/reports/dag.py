@@ -9,11 +9,8 @@ cron, whichever comes first; the task's logic is `maicro.reports.report.run_sche
 
 from __future__ import annotations
 
-import functools
-import operator
-
 import pendulum
-from airflow.sdk import DAG, Asset, dag, task
+from airflow.sdk import DAG, Asset, AssetAll, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -25,7 +22,8 @@ _DOC = """
 ### {title}: {what}
 
 * **Scheduled on** every mart rebuilt since its last run (Assets
-  `clickhouse://cloud/analytics/<mart>`, all of them) **or** the deadline cron `{deadline}` (UTC, setting `{setting}`).
+  `clickhouse://cloud/analytics/<mart>`, all of them) **or** the deadline cron `{deadline}`
+  (UTC, setting `{setting}`).
 * A mart-triggered run sends only when the run logs show the period complete (ingested for every
   account and data type, verified on the cloud, the marts rebuilt after that verification); the
   deadline run sends anyway with a banner naming what is missing.
@@ -39,9 +37,7 @@ def report_dag(name: str) -> DAG:
     spec = specs.get(name)
     # All of them, not any: completeness needs every mart rebuilt after the verification, and
     # with "any" each transform run's eight mart events started four or five report runs.
-    fresh_marts = functools.reduce(
-        operator.and_, [Asset(catalog.mart_uri(m)) for m in catalog.MARTS]
-    )
+    fresh_marts = AssetAll(*(Asset(catalog.mart_uri(m)) for m in catalog.MARTS))
     deliveries = Asset(catalog.by_name("maicro_monitors.report_deliveries").asset_uri("local"))
     doc = _DOC.format(title=spec.title, what=spec.what, deadline=spec.deadline, name=spec.name,
                       setting=spec.deadline_setting.upper(), option=spec.period_option)  # fmt: skip
