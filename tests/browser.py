@@ -8,6 +8,8 @@ when missing by tests/debian.py. Screenshots are kept in tests/artifacts/ (git-i
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -73,27 +75,6 @@ def screenshot(
     return out
 
 
-def dump_dom(url: str, *, budget_ms: int = 20000, extra_flags: tuple[str, ...] = ()) -> str:
-    """The page's DOM after scripts ran (to find the numbers a person reads on it)."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        result = subprocess.run(
-            [
-                chromium(),
-                *FLAGS,
-                *extra_flags,
-                f"--user-data-dir={profile}",
-                f"--virtual-time-budget={budget_ms}",
-                "--dump-dom",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    return result.stdout
-
-
 def is_blank(png: Path, *, min_colours: int = 8) -> bool:
     """True when the image is (nearly) one colour: a page that did not render."""
     from PIL import Image
@@ -128,6 +109,23 @@ def airflow_login(page: Any, base_url: str, username: str, password: str) -> Non
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/auth/login" not in url and "/login" not in url, timeout=60000)
     page.wait_for_load_state("networkidle")
+
+
+def streamlit_tab(page: Any, url: str, drawn: str, *, timeout_ms: int = 120000) -> str:
+    """Open a dashboard page and wait, in real time, until `drawn` is on it and every chart
+    placeholder is replaced; returns the page's text, one text node per line.
+
+    Streamlit draws over a websocket after the page loads, and its first script run on a cold
+    server can take tens of seconds. A one-shot `--virtual-time-budget` render races that (the
+    budget is virtual time, spent while the browser waits on the socket), so dashboard pages are
+    read through a Playwright page that waits for what a person waits for."""
+    page.goto(url, wait_until="networkidle")
+    page.get_by_text(drawn).first.wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout_ms
+    )
+    page.wait_for_load_state("networkidle")
+    return html.unescape(re.sub(r"<[^>]+>", "\n", page.content()))
 
 
 def page_screenshot(page: Any, name: str) -> Path:

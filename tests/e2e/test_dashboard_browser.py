@@ -5,8 +5,6 @@ reads on the page equal independent queries of the marts, and the dashboard's ow
 
 from __future__ import annotations
 
-import html
-import re
 import subprocess
 import time
 import urllib.request
@@ -16,7 +14,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from maicro import formatting as fmt
 from maicro.dashboard.cli import streamlit_argv
 
-from tests.browser import dump_dom, is_blank, screenshot
+from tests.browser import browser_page, is_blank, page_screenshot, streamlit_tab
 from tests.integration.dashboard_support import (
     add_health_records,
     build_cloud,
@@ -61,15 +59,16 @@ def served(clickhouse_pair, tmp_path_factory):
         drop_health_tables(clickhouse_pair)
 
 
-def rendered(url: str, expected: str, attempts: int = 4) -> str:
-    """The page's text once `expected` is on it (Streamlit draws client-side, over a websocket)."""
-    text = ""
-    for attempt in range(attempts):
-        dom = dump_dom(url, budget_ms=20000 + 10000 * attempt)
-        text = html.unescape(re.sub(r"<[^>]+>", "\n", dom))
-        if expected in text:
-            return text
-    raise AssertionError(f"{expected!r} never appeared on {url}; page text: {text[-1500:]}")
+@pytest.fixture(scope="module")
+def page():
+    """One headless Chromium page for the module's renders."""
+    with browser_page(width=1400, height=1800) as shared:
+        yield shared
+
+
+def rendered(page, url: str, expected: str) -> str:
+    """The page's text once `expected` is on it and its charts are drawn."""
+    return streamlit_tab(page, url, expected)
 
 
 def metric_value(text: str, label: str) -> str:
@@ -80,15 +79,14 @@ def metric_value(text: str, label: str) -> str:
 
 
 @pytest.mark.parametrize("tab", list(TABS))
-def test_every_tab_renders_and_is_screenshotted(served, tab):
-    url = f"{served}/?tab={tab}"
-    text = rendered(url, TABS[tab])
+def test_every_tab_renders_and_is_screenshotted(served, page, tab):
+    text = rendered(page, f"{served}/?tab={tab}", TABS[tab])
     assert "Traceback" not in text and "refused the query" not in text
-    png = screenshot(url, f"dashboard-{tab}", width=1400, height=1800, budget_ms=30000)
-    assert not is_blank(png)
+    png = page_screenshot(page, f"dashboard-{tab}")
+    assert not is_blank(png), png
 
 
-def test_key_numbers_equal_the_marts(served, clickhouse_pair):
+def test_key_numbers_equal_the_marts(served, page, clickhouse_pair):
     admin = clickhouse_pair.client("cloud", "admin")
     last_day = "(SELECT max(day) FROM analytics.fct_account_daily)"
     today_pnl = admin.query(
@@ -103,14 +101,14 @@ def test_key_numbers_equal_the_marts(served, clickhouse_pair):
     ).result_rows
     admin.close()
 
-    overview = rendered(f"{served}/?tab=overview", TABS["overview"])
+    overview = rendered(page, f"{served}/?tab=overview", TABS["overview"])
     assert fmt.parse(metric_value(overview, "Total PnL · Today")) == pytest.approx(
         today_pnl, abs=0.005
     )
     assert metric_value(overview, "Total PnL · Today") == fmt.money(today_pnl)
     assert metric_value(overview, "Account value") == fmt.money(aum, sign=False)
 
-    tracking = rendered(f"{served}/?tab=tracking", TABS["tracking"])
+    tracking = rendered(page, f"{served}/?tab=tracking", TABS["tracking"])
     for strategy, account, value in half_l1:
         label = f"Latest ½L1 · {strategy} · {account[:6]}…{account[-4:]}"
         assert metric_value(tracking, label) == fmt.pct(value, sign=False)
@@ -140,7 +138,7 @@ def test_reader_connection_cannot_write_or_read_raw(served):
     data.clear()
 
 
-def test_numbers_on_positions_trades_and_health_equal_the_marts(served, clickhouse_pair):
+def test_numbers_on_positions_trades_and_health_equal_the_marts(served, page, clickhouse_pair):
     """Each remaining page's headline figures, read off the rendered page, against the marts."""
     admin = clickhouse_pair.client("cloud", "admin")
 
@@ -161,17 +159,17 @@ def test_numbers_on_positions_trades_and_health_equal_the_marts(served, clickhou
     )
     admin.close()
 
-    positions = rendered(f"{served}/?tab=positions", TABS["positions"])
+    positions = rendered(page, f"{served}/?tab=positions", TABS["positions"])
     for strategy, account, at in snapshots:
         assert f"{strategy} · {account[:6]}…{account[-4:]}" in positions
         assert f"snapshot {at:%Y-%m-%d %H:%M:%S} UTC" in positions
 
-    trades = rendered(f"{served}/?tab=trades", TABS["trades"])
+    trades = rendered(page, f"{served}/?tab=trades", TABS["trades"])
     assert metric_value(trades, "Fills") == fmt.number(n_fills)
     assert metric_value(trades, "Volume") == fmt.money(volume, sign=False)
     assert metric_value(trades, "Fees paid") == fmt.money(fees_paid, sign=False)
     assert metric_value(trades, "Rebates") == fmt.money(rebates, sign=False)
 
-    health = rendered(f"{served}/?tab=health", TABS["health"])
+    health = rendered(page, f"{served}/?tab=health", TABS["health"])
     assert metric_value(health, "Largest replication lag") == f"{lag:,.0f} s"
     assert "dbt build and tests" in health

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 from maicro.devtools.demo_env import demo_environment
 
-from tests.browser import airflow_login, browser_page, is_blank, page_screenshot
+from tests.browser import airflow_login, browser_page, is_blank, page_screenshot, streamlit_tab
 from tests.e2e.test_dashboard_browser import TABS
 
 pytestmark = pytest.mark.slow  # one whole demo: ~4 min up, then minutes of scheduled runs
@@ -265,12 +265,6 @@ def test_every_dashboard_tab_renders(system):
     base = f"http://127.0.0.1:{system.env['MAICRO_DASHBOARD_PORT']}"
     with browser_page(width=1400, height=1800) as page:
         for tab, drawn in TABS.items():
-            page.goto(f"{base}/?tab={tab}", wait_until="networkidle")
-            page.get_by_text(drawn).first.wait_for(timeout=120000)
-            # every placeholder replaced: the charts (plotly) are drawn, not still loading
-            page.wait_for_function(
-                "() => !document.querySelector('[data-testid=stSkeleton]')", timeout=120000
-            )
-            page.wait_for_load_state("networkidle")
+            streamlit_tab(page, f"{base}/?tab={tab}", drawn)
             png = page_screenshot(page, f"system-dashboard-{tab}")
             assert not is_blank(png), png
