@@ -7,6 +7,7 @@ Colours follow the reports' gain/loss palette (maicro.formatting) so the same si
 from __future__ import annotations
 
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -14,6 +15,11 @@ from maicro.formatting import GAIN_COLOUR, LOSS_COLOUR
 
 TARGET_COLOUR = "#5f6368"
 ACTUAL_COLOUR = "#1a73e8"
+# d3-format, which plotly uses: the sign goes before the currency and thousands are grouped, so
+# an axis reads −$5,000 as the page and the reports do (tickprefix="$" gave "$-5k").
+MONEY_TICKS = "$,.0f"
+# The fund first, then one colour per account, the same in the equity and the drawdown panel.
+SERIES_COLOURS = plotly.colors.qualitative.Plotly
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -30,44 +36,69 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
 
 
 def equity_curve(daily: pd.DataFrame) -> go.Figure:
-    """Account value per account (and the fund total) above each account's drawdown."""
+    """Account value per account (and the fund total) above each account's drawdown.
+
+    Each account keeps one colour in both panels and one legend entry (clicking it hides both
+    lines), and its drawdown is shaded from its own line up to 0%, translucent, so one account's
+    area never hides another's."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35])
     fund = daily.groupby("day", as_index=False)["account_value_close"].sum()
+    colours = iter(SERIES_COLOURS)
     if daily["account"].nunique() > 1:
         fig.add_trace(
             go.Scatter(
-                x=fund["day"], y=fund["account_value_close"], name="Fund", line={"width": 3}
+                x=fund["day"],
+                y=fund["account_value_close"],
+                name="Fund",
+                line={"width": 3, "color": next(colours)},
             ),
             row=1,
             col=1,
         )
     for account, rows in daily.groupby("account"):
         short = f"{str(account)[:6]}…{str(account)[-4:]}"
+        colour = next(colours)
         fig.add_trace(
-            go.Scatter(x=rows["day"], y=rows["account_value_close"], name=short), row=1, col=1
+            go.Scatter(
+                x=rows["day"],
+                y=rows["account_value_close"],
+                name=short,
+                legendgroup=short,
+                line={"color": colour},
+            ),
+            row=1,
+            col=1,
         )
         fig.add_trace(
             go.Scatter(
                 x=rows["day"],
                 y=rows["drawdown"],
                 name=f"{short} drawdown",
+                legendgroup=short,
                 fill="tozeroy",
-                line={"color": LOSS_COLOUR, "width": 1},
+                fillcolor=_translucent(colour),
+                line={"color": colour, "width": 1},
                 showlegend=False,
             ),
             row=2,
             col=1,
         )
-    fig.update_yaxes(title_text="Account value (USD)", tickprefix="$", row=1, col=1)
-    fig.update_yaxes(title_text="Drawdown", tickformat=".1%", row=2, col=1)
+    fig.update_yaxes(title_text="Account value (USD)", tickformat=MONEY_TICKS, row=1, col=1)
+    fig.update_yaxes(title_text="Drawdown", tickformat=".1%", rangemode="tozero", row=2, col=1)
     return _layout(fig, "Equity curve and drawdown", height=480)
+
+
+def _translucent(colour: str, alpha: float = 0.25) -> str:
+    """`#rrggbb` as an rgba() with `alpha`, for shaded areas that overlap."""
+    red, green, blue = plotly.colors.hex_to_rgb(colour)
+    return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
 def daily_pnl(daily: pd.DataFrame) -> go.Figure:
     fund = daily.groupby("day", as_index=False)["total_pnl"].sum()
     colours = [GAIN_COLOUR if v >= 0 else LOSS_COLOUR for v in fund["total_pnl"]]
     fig = go.Figure(go.Bar(x=fund["day"], y=fund["total_pnl"], marker_color=colours, name="PnL"))
-    fig.update_yaxes(tickprefix="$")
+    fig.update_yaxes(tickformat=MONEY_TICKS)
     return _layout(fig, "Daily total PnL (selected accounts)", height=300)
 
 
