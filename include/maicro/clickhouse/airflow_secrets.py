@@ -22,3 +22,9 @@ from maicro.clickhouse.airflow_connections import connection
 class ClickHouseConnections(BaseSecretsBackend):
     def get_conn_value(self, conn_id: str, team_name: str | None = None) -> str | None:
         return connection(conn_id)
+
+    def get_variable(self, key: str, team_name: str | None = None) -> str | None:
+        """No Variables here: None lets Airflow look further (environment, metastore). The base
+        class raises NotImplementedError, which Airflow logs as an error with a traceback on
+        every Variable access (cosmos' watcher producer makes several per build)."""
+        return None
