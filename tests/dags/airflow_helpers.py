@@ -33,16 +33,13 @@ def run_dag_test(
     logical_date: str | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 600,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
-    """`airflow dags test DAG_ID [DATE]` as a subprocess; returns the completed process."""
+    """`airflow dags test DAG_ID [DATE]` as a subprocess, with `extra_env` and without the
+    variables named in `unset`; returns the completed process."""
     args = [AIRFLOW, "dags", "test", dag_id] + ([logical_date] if logical_date else [])
-    return subprocess.run(
-        args,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**session_env(), **(extra_env or {})},
-    )
+    env = {k: v for k, v in {**session_env(), **(extra_env or {})}.items() if k not in unset}
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def dagbag_summary() -> dict:

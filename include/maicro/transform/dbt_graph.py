@@ -136,6 +136,10 @@ def _producer_first(group: Any) -> None:
     # Two runs may be active (the DAG's max_active_runs), so that a run's build can start while
     # the previous run's sensors still report; but never two builds at once.
     producer.max_active_tis_per_dag = 1
+    # Its run_results.json (written in cosmos' throwaway project copy unless DBT_TARGET_PATH
+    # points elsewhere) goes where the health monitor's dbt_tests check reads it; an import path,
+    # resolved when the task runs, not at parse time.
+    producer.callback = "maicro.transform.runner.keep_build_results"
     for task in tasks.values():
         if task.task_id.startswith(producer_id) or task.upstream_task_ids:
             continue

@@ -128,6 +128,27 @@ def artifacts_dir() -> Path:
     return settings.get().dbt_target_path or project_dir() / "target"
 
 
+def keep_build_results(build_project_dir: str, **_: object) -> Path | None:
+    """Copy a build's run_results.json into artifacts_dir(), where the health monitor reads it.
+
+    Cosmos runs the transform DAG's `dbt build` in a throwaway copy of the project, so unless
+    DBT_TARGET_PATH sends dbt's artifacts elsewhere its results vanish with the copy, and the
+    monitor's dbt_tests check would only ever see builds run from the CLI. Set as the producer's
+    cosmos `callback`, this runs after the build, failed or not (cosmos calls it before raising
+    the build's failure). Written to a temporary file and renamed, so a reader never sees half a
+    file. Returns the destination, or None when the copy holds no results (dbt wrote them to
+    DBT_TARGET_PATH itself, or failed before running anything)."""
+    source = Path(build_project_dir) / "target" / "run_results.json"
+    if not source.is_file():
+        return None
+    destination = artifacts_dir() / "run_results.json"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.partial")
+    partial.write_bytes(source.read_bytes())
+    partial.replace(destination)
+    return destination
+
+
 def generate_docs(*, target: str = "cloud") -> Path:
     """`dbt docs generate`: the static site (index.html, manifest, catalog) in the target path.
 
