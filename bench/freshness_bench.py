@@ -12,8 +12,9 @@ it into stages:
 - transform: in the cloud raw table -> counted in `fct_pnl_daily.n_fills` (polled likewise).
 
 The polled stages carry up to one poll interval of error each; the report says so. It also reads
-every DAG run from Airflow's metadata database and reports how long runs waited queued, against
-the one-schedule-interval rule. Targets (issue 17): p95 < 120 s, p50 < 90 s, no run queued longer
+every DAG run from Airflow's metadata database and reports how long runs waited from due (the
+cron tick, or the first Asset event a run answers) to start, against the one-schedule-interval
+rule. Targets (issue 17): p95 < 120 s, p50 < 90 s, no run queued longer
 than one interval. Baseline in the same run: the ingest schedule interval itself (a fill can never
 be fresher than the wait for the next tick, on average half an interval).
 
@@ -164,12 +165,19 @@ def _fills(start: datetime, minutes: float) -> list[dict]:
     return [dict(zip(keys, row)) for row in rows]
 
 
-def _queueing(airflow_db: Path) -> dict[str, float]:
-    """Longest wait from queued to running per DAG, seconds (Airflow's own metadata)."""
+def _queueing(airflow_db: Path, since: datetime) -> dict[str, float]:
+    """Longest wait per DAG from when a run was due to its start, seconds, over the runs due in
+    the observed window (Airflow's own metadata).
+
+    "Due" is the run's `run_after`: a cron tick, or for an Asset-triggered run the first Asset
+    event it answers. A DAG at its max_active_runs keeps its Asset events in a queue and creates
+    no run at all until a slot frees, so `queued_at` -> `start_date` would hide that wait; from
+    `run_after` it is counted."""
     db = sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True)
     rows = db.execute(
-        "SELECT dag_id, max((julianday(start_date) - julianday(queued_at)) * 86400) "
-        "FROM dag_run WHERE start_date IS NOT NULL AND queued_at IS NOT NULL GROUP BY dag_id"
+        "SELECT dag_id, max((julianday(start_date) - julianday(run_after)) * 86400) "
+        "FROM dag_run WHERE start_date IS NOT NULL AND run_after >= ? GROUP BY dag_id",
+        (since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),),
     ).fetchall()
     return {dag: round(wait, 1) for dag, wait in rows}
 
@@ -220,7 +228,7 @@ def main() -> None:
     try:
         start, _, seen = _observe(args.minutes, args.poll, args.grace)
         fills = _fills(start, args.minutes)
-        queued = _queueing(state / "airflow" / "airflow.db")
+        queued = _queueing(state / "airflow" / "airflow.db", start)
         durations = _durations(state / "airflow" / "airflow.db")
     finally:
         _stop_demo(demo)
@@ -273,8 +281,8 @@ def main() -> None:
     for name, mean in result["stage_mean_s"].items():
         print(f"  {name:<10} mean {mean:6.1f} s  ({result['stage_share'][name]:.0%} of the total)")
     for dag, wait in sorted(queued.items()):
-        flag = "ok" if wait <= INTERVAL_S else "QUEUED LONGER THAN ONE INTERVAL"
-        print(f"  longest queue {dag:<24} {wait:6.1f} s  {flag}")
+        flag = "ok" if wait <= INTERVAL_S else "WAITED LONGER THAN ONE INTERVAL"
+        print(f"  longest wait due -> start {dag:<24} {wait:6.1f} s  {flag}")
     for name, figures in sorted(durations.items()):
         print(
             f"  run duration {name:<32} mean {figures['mean_s']:6.1f} s, "
