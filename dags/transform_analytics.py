@@ -39,7 +39,7 @@ Builds the analytics marts (docs/analytics.md: `fct_pnl_daily`, `fct_account_dai
   (`dbt.<model>.test`) that turn green or red from what dbt did to that node; a failing test
   stops the models downstream of it. The reconciliation tolerance check only warns; alerts read
   `fct_reconciliation_daily.is_reconciled`.
-* **Two runs** may be active, so the next build starts when the previous build ends; builds
+* **Three runs** may be active, so the next build starts when the previous build ends; builds
   never overlap.
 * **Results**: the build's `run_results.json` is filed in dbt's target path
   (`DBT_TARGET_PATH`, else dbt_project/target), where `monitor_health` reads the test verdicts.

@@ -1,7 +1,7 @@
 """The environment Airflow runs with on one machine (tests, `make demo`): one definition.
 
-SQLite metadata under the state dir, DAGs from the checkout's dags/, no examples, modest
-parallelism for 2 cores, no cosmos telemetry (docs/architecture.md).
+SQLite metadata under the state dir, DAGs from the checkout's dags/, no examples, eight
+executor slots (short status tasks, measured), no cosmos telemetry (docs/architecture.md).
 """
 
 from __future__ import annotations

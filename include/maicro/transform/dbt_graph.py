@@ -25,7 +25,7 @@ sensors or not). Here the producer is upstream of every root sensor (trigger rul
 so a failed build still lets each sensor report, or fall back for, its own node): every sensor
 then finds its node's status on its first poke and ends at once, so the sensors need neither a
 worker slot while waiting nor the triggerer. The sensors still cost an Airflow task each (~70),
-so the DAG lets two runs be active and the producer alone is limited to one at a time
+so the DAG lets three runs be active and the producer alone is limited to one at a time
 (`max_active_tis_per_dag=1`): the next build starts as soon as the previous build ends, not
 after the previous run's sensors.
 
@@ -133,7 +133,7 @@ def _producer_first(group: Any) -> None:
     # back to running dbt themselves), and cosmos skips the producer's retry anyway. With the
     # failed build's statuses kept, only the failed nodes' sensors fail, and retry alone.
     producer.retries = 0
-    # Two runs may be active (the DAG's max_active_runs), so that a run's build can start while
+    # Several runs may be active (the DAG's max_active_runs), so that a run's build can start while
     # the previous run's sensors still report; but never two builds at once.
     producer.max_active_tis_per_dag = 1
     # Its run_results.json (written in cosmos' throwaway project copy unless DBT_TARGET_PATH
