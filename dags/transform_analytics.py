@@ -2,8 +2,9 @@
 
 Wiring only: `maicro.transform.dbt_graph` renders the project from
 dbt_project/target/manifest.json (`make setup` writes it) as one `dbt build` followed by a task
-per model and per model's tests (cosmos ExecutionMode.WATCHER; LOCAL on request, see
-docs/analytics.md), and gives each mart's tests task the mart's Asset. dbt runs through
+per model answering for the model and its tests (cosmos ExecutionMode.WATCHER with
+maicro.transform.model_task; LOCAL on request, see docs/analytics.md), and gives each mart's
+task the mart's Asset. dbt runs through
 dbt_project/bin/dbt-maicro, which resolves the cloud endpoint and the maicro_transform password
 when the task runs, never when this file is parsed.
 """
@@ -35,24 +36,25 @@ Builds the analytics marts (docs/analytics.md: `fct_pnl_daily`, `fct_account_dai
 
 * **Scheduled on** any replicated cloud raw table (Assets `clickhouse://cloud/<db>/<table>`).
 * **Tasks**: `dbt.dbt_producer_watcher` runs one `dbt build` (the marts are fresh when it
-  ends); then every model has a task (`dbt.<model>.run`) and its tests another
-  (`dbt.<model>.test`) that turn green or red from what dbt did to that node; a failing test
-  stops the models downstream of it. The reconciliation tolerance check only warns; alerts read
+  ends); then every model has one task (`dbt.<model>`) that turns green when dbt built the
+  model and its tests passed, red when either failed; a failing test stops the models
+  downstream of it. The reconciliation tolerance check only warns; alerts read
   `fct_reconciliation_daily.is_reconciled`.
 * **Three runs** may be active, so the next build starts when the previous build ends; builds
   never overlap.
 * **Results**: the build's `run_results.json` is filed in dbt's target path
   (`DBT_TARGET_PATH`, else dbt_project/target), where `monitor_health` reads the test verdicts.
-* **Emits** `clickhouse://cloud/analytics/<mart>` from each mart's `.test` task, once the mart is
+* **Emits** `clickhouse://cloud/analytics/<mart>` from each mart's task, once the mart is
   built and tested.
-* **Retry / clear**: a model's or tests' task that is retried or cleared runs
-  `dbt run` / `dbt test --select <that model>` alone; the build itself is never repeated.
+* **Retry / clear**: a model's task that is retried or cleared runs
+  `dbt build --select <that model>` (the model and its tests) alone; the build itself is never
+  repeated.
 * **Idempotent**: incremental models recompute whole month partitions that received new (or late)
   raw rows, so a retry or an extra run changes nothing.
 * **Outside Airflow**: `maicro transform [--full-refresh]`; docs site: `maicro docs`.
 * If the DAG is missing or stale after a model change: `make setup` (rebuilds the manifest).
-  `MAICRO_TRANSFORM_EXECUTION_MODE=local` runs one dbt process per task instead (slower; see
-  docs/analytics.md for both figures).
+  `MAICRO_TRANSFORM_EXECUTION_MODE=local` runs cosmos' own graph, one dbt process per model
+  (`.run`) and per model's tests (`.test`), instead (slower; docs/analytics.md has the figures).
 """
 
 if not dbt_graph.manifest_file().exists():

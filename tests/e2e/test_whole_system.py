@@ -246,14 +246,14 @@ def test_airflow_ui_logged_in_shows_the_dags_and_a_task_per_model(system):
         # the grid draws only the rows in view: a page tall enough for every model's row
         page.set_viewport_size({"width": 1500, "height": 4200})
         page.goto(f"{system.airflow}/dags/transform_analytics", wait_until="networkidle")
-        # cosmos nests each model's run and tests in a group: open them all with the grid's own
+        # the model tasks sit in the `dbt` task group: open it with the grid's own
         # "Expand all task groups" button (drawn once the grid knows its groups)
         expand = page.get_by_test_id("expand-all-button").first
         expand.wait_for(timeout=120000)
         expand.click()
         page.wait_for_load_state("networkidle")
         grid = page_screenshot(page, "system-airflow-transform-grid")
-        # one row per model in the grid (names as cosmos renders them)
+        # one row per model in the grid, named after the model
         for model in ("fct_pnl_daily", "fct_tracking_error_daily", "stg_hyperliquid__fills"):
             page.get_by_text(model, exact=True).first.wait_for(timeout=60000)
         grid = page_screenshot(page, "system-airflow-transform-grid")

@@ -1,42 +1,44 @@
-"""The transform DAG's dbt graph: one Airflow task per model and per model's tests.
+"""The transform DAG's dbt graph: one `dbt build`, then one Airflow task per model.
 
 Default: cosmos `ExecutionMode.WATCHER` (cosmos >= 1.11), wired so that the build comes first.
 
 Cosmos' `ExecutionMode.LOCAL` starts one dbt process per model and per test: 68 tasks of ~2-3 s
 of dbt start-up each, so a run took ~2 min 20 s while the build itself takes seconds.
-WATCHER runs ONE `dbt build` in a producer task and renders every model (and, with
-`TestBehavior.AFTER_EACH`, its tests) as a sensor that turns green or red from the status dbt
-reported for that node (the producer pushes them to XCom). So:
+WATCHER runs ONE `dbt build` in a producer task (the producer pushes each node's status, and
+each model's aggregated test verdict, to XCom). Cosmos would then draw two status tasks per
+model (`<model>.run` and `<model>.test`, 68 Airflow task processes per run, which on 2 cores
+cost more than the build); `maicro.transform.model_task` draws ONE per model instead
+(`dbt.<model>`), green once the model was built and its tests passed. So:
 
 * a run costs one dbt start-up, the marts are built (and the data fresh) when the producer ends,
-  and the grid still shows one task per model (`<model>.run`) and per model's tests
-  (`<model>.test`);
+  and the grid still shows one task per model;
 * tests gate what follows: `dbt build` itself skips the models downstream of a failing test,
-  and in Airflow each model's sensor sits downstream of its parents' `.test` sensors;
+  and in Airflow each model's task fails on its own tests and sits upstream of its children;
 * a retry or a clear re-runs only what failed: the producer never runs a second build (cosmos
-  skips its retry, `dbt_producer_watcher_done` absorbs that), and a sensor's retry runs
-  `dbt run/test --select <its model>` alone (cosmos' "fallback").
+  skips its retry, `dbt_producer_watcher_done` absorbs that), and a model task's retry runs
+  `dbt build --select <its model>` (the model and its tests) alone.
 
-Our one change to cosmos' wiring (`_producer_first`): in a `DbtTaskGroup` cosmos leaves the
+One more change to cosmos' wiring (`_producer_first`): in a `DbtTaskGroup` cosmos leaves the
 producer and the root sensors side by side, relying on the producer's priority to start first.
 A serial runner (`airflow dags test`) or a busy 2-core scheduler may start a sensor first; it
 then waits for a producer that cannot start (measured: `dags test` hung for 15 min, deferrable
 sensors or not). Here the producer is upstream of every root sensor (trigger rule `all_done`,
 so a failed build still lets each sensor report, or fall back for, its own node): every sensor
 then finds its node's status on its first poke and ends at once, so the sensors need neither a
-worker slot while waiting nor the triggerer. The sensors still cost an Airflow task each (~70),
-so the DAG lets three runs be active and the producer alone is limited to one at a time
-(`max_active_tis_per_dag=1`): the next build starts as soon as the previous build ends, not
-after the previous run's sensors.
+worker slot while waiting nor the triggerer. The DAG lets three runs be active and the producer
+alone is limited to one at a time (`max_active_tis_per_dag=1`): the next build starts as soon
+as the previous build ends, not after the previous run's sensors.
 
 dbt still runs through `dbt_project/bin/dbt-maicro` as a subprocess, so the endpoint and the
 `maicro_transform` password are resolved when the task runs, never when the DAG is parsed.
 
-`ExecutionMode.LOCAL` stays available (`MAICRO_TRANSFORM_EXECUTION_MODE=local`) for the
-side-by-side measurement in docs/analytics.md and as a fallback.
+`ExecutionMode.LOCAL` stays available (`MAICRO_TRANSFORM_EXECUTION_MODE=local`, cosmos' own
+`<model>.run` / `<model>.test` tasks) for the side-by-side measurement in docs/analytics.md and
+as a fallback.
 
-Each mart's last task (its tests, else its run) carries `outlets=[Asset(catalog.mart_uri(m))]`,
-so readers (reports, alerts) are scheduled on the tested mart, per mart, as soon as it is ready.
+Each mart's last task (`<mart>` in WATCHER; `<mart>.test`, else `<mart>.run`, in LOCAL) carries
+`outlets=[Asset(catalog.mart_uri(m))]`, so readers (reports, alerts) are scheduled on the built
+and tested mart, per mart, as soon as it is ready.
 """
 
 from __future__ import annotations
@@ -70,7 +72,15 @@ def dbt_task_group(
     side-by-side measurement in docs/analytics.md and as a fallback.
     """
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import (
+        DbtResourceType,
+        ExecutionMode,
+        InvocationMode,
+        LoadMode,
+        TestBehavior,
+    )
+
+    from maicro.transform.model_task import model_task
 
     if execution_mode not in EXECUTION_MODES:
         raise ValueError(
@@ -113,6 +123,8 @@ def dbt_task_group(
             test_behavior=TestBehavior.AFTER_EACH,
             select=list(select or []),
             emit_datasets=False,
+            # WATCHER: one task per model, answering for the model and its tests (module doc)
+            node_converters={DbtResourceType.MODEL: model_task} if watcher else None,
         ),
         operator_args=operator_args,
     )
@@ -148,15 +160,16 @@ def _producer_first(group: Any) -> None:
 
 
 def mart_final_task_ids(task_ids: list[str], group_id: str = GROUP_ID) -> dict[str, str]:
-    """mart -> the task after which it is built and tested (`<mart>.test`, else `<mart>.run`).
+    """mart -> the task after which it is built and tested.
+
+    That is `<mart>` (WATCHER: the model and its tests), else `<mart>.test`, else `<mart>.run`.
 
     Marts left out by a selection are simply absent.
     """
     present = set(task_ids)
     final = {}
     for mart in catalog.MARTS:
-        for suffix in ("test", "run"):
-            task_id = f"{group_id}.{mart}.{suffix}"
+        for task_id in (f"{group_id}.{mart}", f"{group_id}.{mart}.test", f"{group_id}.{mart}.run"):
             if task_id in present:
                 final[mart] = task_id
                 break
