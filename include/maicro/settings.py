@@ -273,9 +273,10 @@ class Settings(BaseSettings):
     )
     maicro_transform_execution_mode: Literal["watcher", "local"] = _section(
         "Analytics",
-        "How the transform DAG runs dbt: `watcher` (default) = one dbt build per run, then a task "
-        "per model and per model's tests reporting its status (cosmos ExecutionMode.WATCHER, see "
-        "docs/analytics.md); `local` = one dbt process per model and per test (slower).",
+        "How the transform DAG runs dbt: `watcher` (default) = one dbt build per run, then one "
+        "task per model reporting the model's and its tests' status (cosmos "
+        "ExecutionMode.WATCHER, see docs/analytics.md); `local` = one dbt process per model and "
+        "per model's tests (slower).",
         "watcher",
     )
     maicro_dbt_target: Literal["cloud", "local"] = _section(
