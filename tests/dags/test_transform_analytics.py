@@ -100,6 +100,16 @@ def _two_simulated_days(clickhouse_pair):
     return sim, now, client
 
 
+def _dags_test_of_the_fills_branch(unset: tuple[str, ...] = ()):
+    """`airflow dags test` of the DAG rendered for two models: a staging model and the one after it."""
+    return run_dag_test(
+        "transform_analytics",
+        timeout=900,
+        extra_env={"MAICRO_TRANSFORM_SELECT": "stg_hyperliquid__fills int_fills_aggregated_daily"},
+        unset=unset,
+    )
+
+
 def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
     clickhouse_pair, airflow_env, manifest
 ):
@@ -115,14 +125,7 @@ def test_dags_test_builds_models_with_credentials_resolved_at_run_time(
     kept = results_file.read_bytes() if results_file.exists() else None
     started = datetime.now(UTC)
     try:
-        result = run_dag_test(
-            "transform_analytics",
-            timeout=900,
-            extra_env={
-                "MAICRO_TRANSFORM_SELECT": "stg_hyperliquid__fills int_fills_aggregated_daily"
-            },
-            unset=("DBT_TARGET_PATH",),
-        )
+        result = _dags_test_of_the_fills_branch(unset=("DBT_TARGET_PATH",))
         assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
         # cosmos' producer reads Variables; our secrets backend has none and must say so quietly
         # (its base class raised NotImplementedError, logged as an error with a traceback)
@@ -161,13 +164,7 @@ def test_a_failing_dbt_test_fails_its_model_task_and_stops_the_models_after_it(
         "FROM hyperliquid.fills ORDER BY time DESC LIMIT 1"
     )
     try:
-        result = run_dag_test(
-            "transform_analytics",
-            timeout=900,
-            extra_env={
-                "MAICRO_TRANSFORM_SELECT": "stg_hyperliquid__fills int_fills_aggregated_daily"
-            },
-        )
+        result = _dags_test_of_the_fills_branch()
     finally:
         client.command(
             "ALTER TABLE hyperliquid.fills DELETE WHERE side = 'X' SETTINGS mutations_sync = 1"
